@@ -1,9 +1,9 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests import the packages' TypeScript sources through the `@datalineage/source` export
 // condition, so no build is needed before `npm test`.
-const conditions = ['@datalineage/source', ...defaultServerConditions];
+// No 'module' condition: OpenTelemetry's `module` builds are not loadable by Node itself.
+const conditions = ['@datalineage/source', 'node'];
 
 export default defineConfig({
   resolve: { conditions },

@@ -1,1 +1,15 @@
-export {};
+// @datalineage/monitoring/exporters — the exporters users import, re-exported by name.
+export {
+  CONTENT_TYPES,
+  createMetricsHandler,
+  createNodeMetricsListener,
+  type ExpositionFormat,
+  type MetricsServer,
+  type MetricsServerOptions,
+  negotiateFormat,
+  PrometheusReader,
+  type PrometheusReaderOptions,
+  type Scrape,
+  serialize,
+  startMetricsServer,
+} from '@datalineage/exporters';

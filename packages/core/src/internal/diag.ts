@@ -1,0 +1,75 @@
+// The SDK's one quiet diagnostics channel. Problems on the record/collect paths are reported
+// here (once per cause), never thrown into the host application.
+import { diag as otelDiag } from '@opentelemetry/api';
+
+/** How much the SDK says about itself on the console. */
+export type DiagLevel = 'none' | 'error' | 'warn' | 'info' | 'debug';
+
+const RANK: Record<DiagLevel, number> = { none: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+/** Where diagnostics go besides OpenTelemetry's `diag` API; tests swap it to capture output. */
+export interface DiagSink {
+  error(message: string): void;
+  warn(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+const consoleSink: DiagSink = {
+  error: (m) => console.error(m),
+  warn: (m) => console.warn(m),
+  info: (m) => console.info(m),
+  debug: (m) => console.debug(m),
+};
+
+const otel = otelDiag.createComponentLogger({ namespace: '@datalineage/monitoring' });
+const noop = (): void => {};
+
+/**
+ * Messages carry a stable code (`DLM_…`) so users can search for them; codes are never reused.
+ * Every message also goes to OpenTelemetry's `diag`, which is silent unless the user set a logger.
+ */
+export class Diagnostics {
+  private readonly seen = new Set<string>();
+  private sink: DiagSink = consoleSink;
+  error: (code: string, message: string) => void = noop;
+  warn: (code: string, message: string) => void = noop;
+  info: (code: string, message: string) => void = noop;
+  debug: (code: string, message: string) => void = noop;
+
+  constructor(level: DiagLevel = 'error') {
+    this.setLevel(level);
+  }
+
+  /** Disabled levels become no-op functions, so a quiet SDK pays nothing for its diagnostics. */
+  setLevel(level: DiagLevel): void {
+    const rank = RANK[level];
+    const emit =
+      (name: keyof DiagSink, min: number) =>
+      (code: string, message: string): void => {
+        const line = `[datalineage-monitoring] ${code}: ${message}`;
+        otel[name](line);
+        if (rank >= min) this.sink[name](line);
+      };
+    this.error = emit('error', 1);
+    this.warn = emit('warn', 2);
+    this.info = emit('info', 3);
+    this.debug = rank >= 4 ? emit('debug', 4) : noop;
+  }
+
+  setSink(sink: DiagSink): void {
+    this.sink = sink;
+  }
+
+  /** Warn the first time a cause is seen; `cause` groups repeats (e.g. code + metric name). */
+  warnOnce(code: string, cause: string, message: string): void {
+    const key = `${code}\u0000${cause}`;
+    if (this.seen.has(key)) return;
+    if (this.seen.size > 10_000) this.seen.clear(); // bound: causes can carry user-supplied names
+    this.seen.add(key);
+    this.warn(code, message);
+  }
+}
+
+/** The process-wide diagnostics instance used by every component of the SDK. */
+export const diagnostics = new Diagnostics();

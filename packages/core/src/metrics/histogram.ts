@@ -1,0 +1,100 @@
+// Histograms: explicit-bucket distributions (`response.time`); timers record into them in seconds.
+import { type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
+import { HistogramSeries } from './series.js';
+import type { Labels } from './types.js';
+
+/** prom-client's default buckets, in seconds: the right scale for request and operation timings. */
+export const DEFAULT_TIME_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
+export class HistogramFamily extends MetricFamily<HistogramSeries> {
+  readonly kind = 'histogram' as const;
+  /** Finite upper bounds, strictly increasing; shared by every series and every export. */
+  readonly boundaries: number[];
+  private readonly bounds: Float64Array;
+
+  constructor(definition: FamilyDefinition, context: FamilyContext, buckets: readonly number[]) {
+    super(definition, context);
+    this.boundaries = [...buckets];
+    this.bounds = Float64Array.from(buckets);
+  }
+
+  protected override reservedLabel(name: string): boolean {
+    return name === 'le';
+  }
+
+  protected createSeries(labels: Labels, startTimeMs: number): HistogramSeries {
+    return new HistogramSeries(labels, startTimeMs, this.generation, this.bounds.length);
+  }
+
+  observe(labels: Labels | undefined, value: number): void {
+    if (typeof value !== 'number' || value - value !== 0) {
+      this.rejectValue(value, 'histogram observation');
+      return;
+    }
+    const series = this.resolve(labels);
+    if (series !== undefined) this.record(series, value);
+  }
+
+  /** Count `value` in its bucket (`le` is inclusive, as in Prometheus). */
+  record(series: HistogramSeries, value: number): void {
+    const bounds = this.bounds;
+    let index = 0;
+    if (bounds.length <= 16) {
+      while (index < bounds.length && value > (bounds[index] as number)) index++;
+    } else {
+      let high = bounds.length;
+      while (index < high) {
+        const mid = (index + high) >>> 1;
+        if (value > (bounds[mid] as number)) index = mid + 1;
+        else high = mid;
+      }
+    }
+    series.counts[index] = (series.counts[index] as number) + 1;
+    series.sum += value;
+    series.count++;
+    if (value < series.min) series.min = value;
+    if (value > series.max) series.max = value;
+    series.touched = this.generation;
+  }
+}
+
+/** A histogram's series for one label set, resolved once. */
+export class BoundHistogram {
+  constructor(
+    private readonly family: HistogramFamily,
+    private readonly labels: Labels | undefined,
+    private series: HistogramSeries | undefined,
+  ) {}
+
+  observe(value: number): void {
+    if (typeof value !== 'number' || value - value !== 0) {
+      this.family.observe(this.labels, value); // counts the drop with its reason
+      return;
+    }
+    let series = this.series;
+    if (series === undefined || series.detached) {
+      series = this.series = this.family.resolve(this.labels);
+      if (series === undefined) return;
+    }
+    this.family.record(series, value);
+  }
+}
+
+/** A defined histogram. */
+export class Histogram {
+  constructor(private readonly family: HistogramFamily) {}
+
+  get name(): string {
+    return this.family.name;
+  }
+
+  observe(value: number, labels?: Labels): void {
+    this.family.observe(labels, value);
+  }
+
+  bind(labels?: Labels): BoundHistogram {
+    return new BoundHistogram(this.family, labels, this.family.resolve(labels));
+  }
+}

@@ -1,0 +1,182 @@
+// The monitoring system: wires the collector into an OpenTelemetry MeterProvider with its readers,
+// and runs the servers (dashboard with /metrics, optional standalone scrape endpoint).
+import type { AddressInfo } from 'node:net';
+import {
+  diagnostics,
+  type Labels,
+  type MetricsCollector as Collector,
+  MetricsCollector,
+  type MonitoringConfig,
+  type TimedDecorator,
+} from '@datalineage/core';
+import { createDashboardApp } from '@datalineage/dashboard';
+import {
+  createMetricsHandler,
+  type MetricsServer,
+  PrometheusReader,
+  startMetricsServer,
+} from '@datalineage/exporters';
+import { type ServerType, serve } from '@hono/node-server';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MonitoringStatus } from './status.js';
+
+export interface MonitoringOptions {
+  /**
+   * More OpenTelemetry readers for the SDK's MeterProvider (an OTLP exporter, say). A function
+   * receives the collector's producer so the reader can be built with
+   * `metricProducers: [producer]` and see the collector's metrics.
+   */
+  metricReaders?: Array<MetricReader | ((producer: MetricProducer) => MetricReader)>;
+}
+
+export class MonitoringSystem {
+  readonly config: MonitoringConfig;
+  /** The metrics collector (`monitoring.metricsCollector.increment(...)`). */
+  readonly metricsCollector: Collector;
+  /** The OpenTelemetry MeterProvider every reader hangs off; its meters' instruments are served too. */
+  readonly meterProvider: MeterProvider;
+  readonly prometheusReader: PrometheusReader;
+
+  private running = false;
+  private startedAt: number | undefined;
+  private dashboardServer: ServerType | undefined;
+  private dashboardUrl: string | undefined;
+  private metricsServer: MetricsServer | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(config: MonitoringConfig, options: MonitoringOptions = {}) {
+    this.config = config;
+    diagnostics.setLevel(config.diagnostics.level);
+    const resource = defaultResource().merge(
+      resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName }),
+    );
+    const metrics = config.metrics;
+    this.metricsCollector = new MetricsCollector({
+      cardinalityLimit: metrics.cardinalityLimit,
+      maxSeries: metrics.maxMetrics,
+      histogramBuckets: metrics.histogramBuckets,
+      summary: metrics.summary,
+      idleSeriesExpiry: metrics.idleSeriesExpiry,
+      cleanupInterval: metrics.cleanupInterval,
+      resource,
+    });
+    this.prometheusReader = new PrometheusReader({ collector: this.metricsCollector });
+    const producer = this.metricsCollector.metricProducer;
+    const extra = (options.metricReaders ?? []).map((reader) =>
+      typeof reader === 'function' ? reader(producer) : reader,
+    );
+    this.meterProvider = new MeterProvider({ resource, readers: [this.prometheusReader, ...extra] });
+  }
+
+  /** Start the servers and background work. Throws if a configured port cannot be bound. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.stopping;
+    this.metricsCollector.start();
+    try {
+      if (this.config.dashboard.enabled) await this.startDashboard();
+      const endpoint = this.config.metrics.endpoint;
+      if (endpoint.enabled) {
+        this.metricsServer = await startMetricsServer(this.prometheusReader, {
+          host: endpoint.host,
+          port: endpoint.port,
+          path: endpoint.path,
+        });
+      }
+    } catch (error) {
+      await this.closeServers();
+      this.metricsCollector.stop();
+      throw error;
+    }
+    this.running = true;
+    this.startedAt = Date.now();
+  }
+
+  /** Flush every reader, close the servers, stop background work. Safe to call more than once. */
+  stop(): Promise<void> {
+    if (!this.running) return this.stopping ?? Promise.resolve();
+    this.running = false;
+    this.stopping = (async () => {
+      try {
+        await this.meterProvider.forceFlush();
+      } catch (error) {
+        diagnostics.warn('DLM_FLUSH_FAILED', `flushing metric readers on stop failed: ${String(error)}`);
+      }
+      await this.closeServers();
+      this.metricsCollector.stop();
+    })();
+    return this.stopping;
+  }
+
+  getMonitoringStatus(): MonitoringStatus {
+    return {
+      running: this.running,
+      serviceName: this.config.serviceName,
+      startedAt: this.startedAt === undefined ? undefined : new Date(this.startedAt).toISOString(),
+      uptimeSeconds: this.running && this.startedAt !== undefined ? (Date.now() - this.startedAt) / 1000 : 0,
+      metricsCollector: { ...this.metricsCollector.stats(), running: this.running },
+      dashboard: {
+        enabled: this.config.dashboard.enabled,
+        running: this.dashboardServer !== undefined,
+        url: this.dashboardUrl,
+      },
+      metricsEndpoint: {
+        enabled: this.config.metrics.endpoint.enabled,
+        running: this.metricsServer !== undefined,
+        url: this.metricsServer?.url,
+      },
+    };
+  }
+
+  /** Where the dashboard listens once started (`http://127.0.0.1:8080`). */
+  get dashboardAddress(): string | undefined {
+    return this.dashboardUrl;
+  }
+
+  /** Time a function under the name of an operation, as the guide's `monitor_function` decorator. */
+  monitorFunction(name: string, labels?: Labels): TimedDecorator {
+    return this.metricsCollector.timed(`${name}.duration`, labels);
+  }
+
+  private async startDashboard(): Promise<void> {
+    const { host, port, autoRefresh, theme } = this.config.dashboard;
+    const app = createDashboardApp({
+      getStatus: () => ({ ...this.getMonitoringStatus() }),
+      metricsHandler: createMetricsHandler(this.prometheusReader),
+      autoRefresh,
+      theme,
+    });
+    this.dashboardServer = await new Promise<ServerType>((resolve, reject) => {
+      const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? `Dashboard port ${host}:${port} is already in use: set dashboard.port (or DATALINEAGE_DASHBOARD_PORT) to a free port.`
+              : `Dashboard could not listen on ${host}:${port}: ${error.message}`,
+            { cause: error },
+          ),
+        ),
+      );
+    });
+    const address = this.dashboardServer.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.dashboardUrl = `http://${shownHost}:${address.port}`;
+  }
+
+  private async closeServers(): Promise<void> {
+    const dashboard = this.dashboardServer;
+    this.dashboardServer = undefined;
+    this.dashboardUrl = undefined;
+    if (dashboard !== undefined) {
+      await new Promise<void>((resolve) => {
+        dashboard.close(() => resolve());
+        if ('closeAllConnections' in dashboard) dashboard.closeAllConnections();
+      });
+    }
+    const metricsServer = this.metricsServer;
+    this.metricsServer = undefined;
+    await metricsServer?.close();
+  }
+}

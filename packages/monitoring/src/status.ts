@@ -1,0 +1,20 @@
+// The shape of getMonitoringStatus(): each component's running state and figures.
+import type { MetricsCollectorStats } from '@datalineage/core';
+
+export interface ServerStatus {
+  enabled: boolean;
+  running: boolean;
+  /** Where it listens, once running. */
+  url: string | undefined;
+}
+
+export interface MonitoringStatus {
+  running: boolean;
+  serviceName: string;
+  /** ISO time of the last start(), if any. */
+  startedAt: string | undefined;
+  uptimeSeconds: number;
+  metricsCollector: MetricsCollectorStats;
+  dashboard: ServerStatus;
+  metricsEndpoint: ServerStatus;
+}
