@@ -18,7 +18,16 @@ export interface PlannedOperation {
 }
 
 const STAGES: readonly Stage[] = ['extract', 'transform', 'load'];
-const DATASETS = ['orders', 'customers', 'invoices', 'shipments', 'products', 'events', 'payments', 'returns'];
+const DATASETS = [
+  'orders',
+  'customers',
+  'invoices',
+  'shipments',
+  'products',
+  'events',
+  'payments',
+  'returns',
+];
 
 /** mulberry32: a tiny seeded PRNG, good enough for workloads. */
 function random(seed: number): () => number {

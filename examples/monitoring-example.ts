@@ -57,7 +57,8 @@ let processed = 0;
 
 async function runBatch(size: number): Promise<void> {
   const batch: PlannedOperation[] = [];
-  for (let i = 0; i < size && processed + i < maxOperations; i++) batch.push(planOperation(seed, processed + i));
+  for (let i = 0; i < size && processed + i < maxOperations; i++)
+    batch.push(planOperation(seed, processed + i));
   for (const [position, operation] of batch.entries()) {
     collector.setGauge('queue.size', batch.length - position - 1);
     collector.increment('operations.total', { type: 'lineage', stage: operation.stage });
@@ -75,7 +76,9 @@ async function runBatch(size: number): Promise<void> {
 }
 
 await monitoring.start();
-console.log(`DataLineage monitoring example: dashboard ${monitoring.dashboardAddress}/ · metrics ${monitoring.dashboardAddress}/metrics`);
+console.log(
+  `DataLineage monitoring example: dashboard ${monitoring.dashboardAddress}/ · metrics ${monitoring.dashboardAddress}/metrics`,
+);
 
 let busy = false; // batches never overlap, so operation i is processed exactly once
 const tick = setInterval(() => {

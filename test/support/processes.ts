@@ -33,6 +33,8 @@ export interface StartProcessOptions {
   removeOnStop?: readonly string[];
   /** Working directory of the child. @default process.cwd() */
   cwd?: string;
+  /** Environment of the child. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A started, ready process. */
@@ -112,7 +114,11 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
   await requireBinary(binary, options.debianPackage);
 
   const tail = new OutputTail(options.outputLimit ?? 32_768);
-  const child = spawn(binary, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => tail.push(chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => tail.push(chunk));
 

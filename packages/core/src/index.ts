@@ -1,6 +1,26 @@
 // @datalineage/core — the metrics collector, its OpenTelemetry bridge, naming rules and the
 // SDK's diagnostics. The public surface, by name.
-export { type DiagLevel, type DiagSink, Diagnostics, diagnostics } from './internal/diag.js';
+export {
+  type AlertsConfig,
+  ConfigError,
+  type ConfigIssue,
+  type ConfigSource,
+  type DashboardConfig,
+  DEFAULT_CONFIG,
+  type DiagnosticsConfig,
+  ENVIRONMENT_VARIABLES,
+  type EnvironmentVariable,
+  type ExportersConfig,
+  type LoadConfigOptions,
+  type LogsConfig,
+  loadConfig,
+  type MetricsConfig,
+  type MonitoringConfig,
+  type MonitoringConfigInput,
+  monitoringConfigSchema,
+  parseConfig,
+} from './config/index.js';
+export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';
 export {
   CollectCallbackError,
   type MetricInfo,

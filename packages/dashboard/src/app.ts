@@ -34,7 +34,10 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
 
   app.use('*', async (c, next) => {
     await next();
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'",
+    );
     c.header('X-Content-Type-Options', 'nosniff');
   });
 

@@ -1,5 +1,11 @@
 // @datalineage/exporters — how metrics and logs leave the process. The public surface, by name.
-export { CONTENT_TYPES, type ExpositionFormat, formatValue, negotiateFormat, serialize } from './prometheus/exposition.js';
+export {
+  CONTENT_TYPES,
+  type ExpositionFormat,
+  formatValue,
+  negotiateFormat,
+  serialize,
+} from './prometheus/exposition.js';
 export {
   createMetricsHandler,
   createNodeMetricsListener,

@@ -2,9 +2,9 @@
 // and runs the servers (dashboard with /metrics, optional standalone scrape endpoint).
 import type { AddressInfo } from 'node:net';
 import {
+  type MetricsCollector as Collector,
   diagnostics,
   type Labels,
-  type MetricsCollector as Collector,
   MetricsCollector,
   type MonitoringConfig,
   type TimedDecorator,

@@ -1,7 +1,7 @@
 // setupMonitoring() / getMonitoring(): one monitoring system per process, shared through a global
 // symbol so two copies of the package still agree.
 import { diagnostics, loadConfig, type MonitoringConfigInput } from '@datalineage/core';
-import { MonitoringSystem, type MonitoringOptions } from './monitoring.js';
+import { type MonitoringOptions, MonitoringSystem } from './monitoring.js';
 
 const INSTANCE = Symbol.for('@datalineage/monitoring.instance');
 

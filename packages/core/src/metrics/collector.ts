@@ -2,7 +2,12 @@
 // timers) over the collector's own series storage, bridged to OpenTelemetry by a MetricProducer.
 import { hrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
-import type { CollectionResult, MetricCollectOptions, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
+import type {
+  CollectionResult,
+  MetricCollectOptions,
+  MetricData,
+  MetricProducer,
+} from '@opentelemetry/sdk-metrics';
 import { diagnostics } from '../internal/diag.js';
 import { Counter, CounterFamily } from './counter.js';
 import type { FamilyContext, FamilyDefinition } from './family.js';
@@ -10,6 +15,7 @@ import { Gauge, GaugeFamily } from './gauge.js';
 import { DEFAULT_TIME_BUCKETS, Histogram, HistogramFamily } from './histogram.js';
 import { isValidLabelName, isValidMetricName } from './naming.js';
 import { type AnyFamily, familyToMetricData } from './producer.js';
+import { LabelSet } from './series.js';
 import { SlotClock } from './sketch/sliding-window.js';
 import { Summary, SummaryFamily, type SummarySettings } from './summary.js';
 import { type DurationRecorder, outcomeLabels, Timer, timeCall, wrapTimed } from './timing.js';
@@ -96,6 +102,8 @@ export class MetricsCollector {
   /** Prometheus sample names in use → the metric that owns them: collisions fail at definition. */
   private readonly sampleNames = new Map<string, string>();
   private readonly slotClocks = new Map<string, SlotClock>();
+  /** Label sets in use, shared across metrics (see LabelSet). */
+  private readonly labelSets = new Map<string, LabelSet>();
 
   private readonly cardinalityLimit: number;
   private readonly maxSeries: number;
@@ -125,7 +133,10 @@ export class MetricsCollector {
   constructor(options: MetricsCollectorOptions = {}) {
     this.cardinalityLimit = positiveInteger(options.cardinalityLimit ?? 2000, 'cardinalityLimit');
     this.maxSeries = positiveInteger(options.maxSeries ?? 100_000, 'maxSeries');
-    this.histogramBuckets = validBuckets(options.histogramBuckets ?? DEFAULT_TIME_BUCKETS, 'histogramBuckets');
+    this.histogramBuckets = validBuckets(
+      options.histogramBuckets ?? DEFAULT_TIME_BUCKETS,
+      'histogramBuckets',
+    );
     this.summaryDefaults = validSummary({ ...DEFAULT_SUMMARY, ...options.summary }, 'summary');
     this.idleSeriesExpiry = nonNegative(options.idleSeriesExpiry ?? 0, 'idleSeriesExpiry');
     this.cleanupInterval = nonNegative(options.cleanupInterval ?? 300, 'cleanupInterval');
@@ -143,6 +154,21 @@ export class MetricsCollector {
       },
       releaseSeries: (count) => {
         this.totalSeries -= count;
+      },
+      internLabels: (sortedNames, labels) => {
+        const key = JSON.stringify(sortedNames.map((name) => [name, labels[name]]));
+        let labelSet = this.labelSets.get(key);
+        if (labelSet === undefined) {
+          const copy: Record<string, string> = {};
+          for (const name of sortedNames) copy[name] = labels[name] as string;
+          labelSet = new LabelSet(key, Object.freeze(copy));
+          this.labelSets.set(key, labelSet);
+        }
+        labelSet.refs++;
+        return labelSet;
+      },
+      releaseLabels: (labelSet) => {
+        if (--labelSet.refs === 0) this.labelSets.delete(labelSet.key);
       },
       overflowed: (metric, limit) =>
         diagnostics.warnOnce(
@@ -177,7 +203,11 @@ export class MetricsCollector {
     const seriesGauge: GaugeFamily = this.register(
       new GaugeFamily(
         {
-          ...this.internalDefinition('datalineage_monitoring_series', 'Series held by the metrics collector.', []),
+          ...this.internalDefinition(
+            'datalineage_monitoring_series',
+            'Series held by the metrics collector.',
+            [],
+          ),
           collect: () => seriesGauge.set(undefined, this.totalSeries),
         },
         this.context,
@@ -282,7 +312,8 @@ export class MetricsCollector {
       // Labels object, series object, map entries and the cached label string: ~320 bytes.
       memory += family.seriesCount * 320;
       if (family.kind === 'histogram') memory += family.seriesCount * 8 * (family.boundaries.length + 1);
-      if (family.kind === 'summary') for (const series of family.allSeries()) memory += series.window.byteSize();
+      if (family.kind === 'summary')
+        for (const series of family.allSeries()) memory += series.window.byteSize();
     }
     return {
       running: this.sweepTimer !== undefined || this.slotClocksRunning,
@@ -323,7 +354,10 @@ export class MetricsCollector {
       this.slotClocksRunning = true;
     }
     if (this.idleSeriesExpiry > 0 && this.sweepTimer === undefined) {
-      const every = Math.max(1, Math.min(this.cleanupInterval || this.idleSeriesExpiry, this.idleSeriesExpiry / 2));
+      const every = Math.max(
+        1,
+        Math.min(this.cleanupInterval || this.idleSeriesExpiry, this.idleSeriesExpiry / 2),
+      );
       this.sweepTimer = setInterval(() => this.sweepIdleSeries(), every * 1000);
       this.sweepTimer.unref();
     }
@@ -370,7 +404,7 @@ export class MetricsCollector {
     const errors: unknown[] = [];
     const failed = new Set<AnyFamily>();
     const pending: Promise<void>[] = [];
-    const timeout = options?.timeoutMillis ?? this.collectTimeoutMillis;
+    const timeout = Math.min(options?.timeoutMillis ?? Number.POSITIVE_INFINITY, this.collectTimeoutMillis);
     for (const family of this.families.values()) {
       if (family.collect === undefined) continue;
       const fail = (error: unknown): void => {
@@ -426,7 +460,11 @@ export class MetricsCollector {
     const labelNames = options.labelNames;
     if (labelNames !== undefined) {
       for (const label of labelNames) {
-        if (!isValidLabelName(label) || (kind === 'histogram' && label === 'le') || (kind === 'summary' && label === 'quantile')) {
+        if (
+          !isValidLabelName(label) ||
+          (kind === 'histogram' && label === 'le') ||
+          (kind === 'summary' && label === 'quantile')
+        ) {
           throw new TypeError(`Metric "${name}": invalid or reserved label name ${JSON.stringify(label)}.`);
         }
       }
@@ -578,7 +616,8 @@ export class MetricsCollector {
     let family: HistogramFamily | undefined;
     return (seconds, outcome) => {
       if (family === undefined || this.histograms.get(name) !== family) {
-        family = this.histograms.get(name) ?? (this.implicit(name, 'histogram', 's') as HistogramFamily | undefined);
+        family =
+          this.histograms.get(name) ?? (this.implicit(name, 'histogram', 's') as HistogramFamily | undefined);
         if (family === undefined) return;
       }
       if (outcome === undefined) {
@@ -610,9 +649,12 @@ export class CollectCallbackError extends Error {
     readonly metric: string,
     cause: unknown,
   ) {
-    super(`collect callback of metric "${metric}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      `collect callback of metric "${metric}" failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -639,7 +681,10 @@ function sampleNamesOf(family: AnyFamily): string[] {
   }
 }
 
-function definitionConflict(family: AnyFamily, options: HistogramOptions & SummaryOptions): string | undefined {
+function definitionConflict(
+  family: AnyFamily,
+  options: HistogramOptions & SummaryOptions,
+): string | undefined {
   if (options.unit !== undefined && options.unit !== family.unit) return 'unit';
   if (options.labelNames !== undefined) {
     const declared = family.labelNames;
@@ -647,18 +692,25 @@ function definitionConflict(family: AnyFamily, options: HistogramOptions & Summa
     for (const name of options.labelNames) if (!declared.has(name)) return 'labelNames';
   }
   if (family.kind === 'histogram' && options.buckets !== undefined) {
-    if (options.buckets.length !== family.boundaries.length || options.buckets.some((b, i) => b !== family.boundaries[i]))
+    if (
+      options.buckets.length !== family.boundaries.length ||
+      options.buckets.some((b, i) => b !== family.boundaries[i])
+    )
       return 'buckets';
   }
   if (family.kind === 'summary' && options.quantiles !== undefined) {
-    if (options.quantiles.length !== family.quantiles.length || options.quantiles.some((q, i) => q !== family.quantiles[i]))
+    if (
+      options.quantiles.length !== family.quantiles.length ||
+      options.quantiles.some((q, i) => q !== family.quantiles[i])
+    )
       return 'quantiles';
   }
   return undefined;
 }
 
 function positiveInteger(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${what} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${what} must be a positive integer, got ${value}`);
   return value;
 }
 
@@ -692,4 +744,3 @@ function validSummary(settings: SummarySettings, what: string): SummarySettings 
     throw new RangeError(`${what}: relativeAccuracy must be in (0, 0.5)`);
   return settings;
 }
-

@@ -1,13 +1,13 @@
 // Counters: monotonically increasing totals (`operations.total` → `operations_total`).
 import { MetricFamily } from './family.js';
-import { ScalarSeries } from './series.js';
+import { type LabelSet, ScalarSeries } from './series.js';
 import type { Labels } from './types.js';
 
 export class CounterFamily extends MetricFamily<ScalarSeries> {
   readonly kind = 'counter' as const;
 
-  protected createSeries(labels: Labels, startTimeMs: number): ScalarSeries {
-    return new ScalarSeries(labels, startTimeMs, this.generation);
+  protected createSeries(labelSet: LabelSet, startTimeMs: number): ScalarSeries {
+    return new ScalarSeries(labelSet, startTimeMs, this.generation);
   }
 
   add(labels: Labels | undefined, value: number): void {

@@ -1,8 +1,9 @@
 // Symbols the collector attaches to the OpenTelemetry data it produces, so the Prometheus
 // exposition can reuse names and label strings computed once, and render summaries as summaries.
 // Other readers and exporters see ordinary OpenTelemetry MetricData and ignore them.
-import type { MetricKind } from './types.js';
+
 import type { PrometheusNames } from './naming.js';
+import type { MetricKind } from './types.js';
 
 /** On a MetricData: how the collector names and types it for Prometheus. */
 export const PROMETHEUS_METRIC = Symbol.for('@datalineage/core.prometheus-metric');

@@ -1,7 +1,9 @@
 // A metric family: one named metric and its series. Resolves label sets to series — the one
 // place where cardinality is bounded and bad labels are caught — and is swept of idle series.
+
+import { childOf, find, insert, LabelNode, type Slot } from './label-tree.js';
 import { isValidLabelName, type PrometheusNames, prometheusLabelName, prometheusNames } from './naming.js';
-import type { Series } from './series.js';
+import { DETACHED, type LabelSet, type Series } from './series.js';
 import type { DropReason, Labels, MetricKind } from './types.js';
 
 /** What a family needs from its collector. */
@@ -13,6 +15,10 @@ export interface FamilyContext {
   releaseSeries(count: number): void;
   /** Warn once that a metric reached its cardinality limit. */
   overflowed(metric: string, limit: number): void;
+  /** The shared LabelSet for sorted, validated labels; counts a reference. */
+  internLabels(sortedNames: readonly string[], labels: Labels): LabelSet;
+  /** Drop a reference taken by internLabels. */
+  releaseLabels(labelSet: LabelSet): void;
 }
 
 export interface FamilyDefinition {
@@ -39,13 +45,15 @@ export abstract class MetricFamily<S extends Series = Series> {
   readonly cardinalityLimit: number;
   readonly collect: (() => void | Promise<void>) | undefined;
   readonly implicit: boolean;
-  /** Series by canonical key (sorted label pairs). */
-  readonly series = new Map<string, S>();
+  /** Every series of this metric (the overflow series apart). */
+  private seriesList: S[] = [];
   /** Current sweep generation, stamped on every series a measurement touches. */
   generation = 0;
   overflowSeries: S | undefined = undefined;
-  /** Fast keys (label pairs in the caller's order) → series; a cache, cleared whenever series go. */
-  private readonly aliases = new Map<string, S>();
+  /** Label sets → series; see label-tree.ts. */
+  private root = new LabelNode<S>();
+  /** Nodes on alias paths (label orders other than sorted); bounded, dropped by rebuild(). */
+  private aliasNodes = 0;
   private unlabeled: S | undefined = undefined;
   private names: PrometheusNames | undefined;
 
@@ -73,26 +81,28 @@ export abstract class MetricFamily<S extends Series = Series> {
     return false;
   }
 
-  protected abstract createSeries(labels: Labels, startTimeMs: number): S;
+  protected abstract createSeries(labelSet: LabelSet, startTimeMs: number): S;
 
   /**
    * The series for a label set, or undefined when the labels are invalid (the measurement is then
-   * dropped and counted). The common case is one walk over the labels, one string and one Map hit.
+   * dropped and counted). A known label set costs one Map hit per label and no allocation.
    */
   resolve(labels: Labels | undefined): S | undefined {
-    if (labels === undefined) return this.unlabeled ?? this.resolveSlow(NO_LABELS, '');
-    let key = '';
+    if (labels === undefined) return this.unlabeled ?? this.resolveSlow(NO_LABELS);
+    let slot: Slot<S> | undefined = this.root;
     for (const name in labels) {
       const value = labels[name];
-      // A NUL inside a value could forge another label set's key: such sets skip the cache.
-      if (typeof value !== 'string' || value.indexOf('\0') !== -1) return this.resolveSlow(labels, undefined);
-      key += `${name}\0${value}\0`;
+      // A series met before the labels end means a longer, unindexed set: the slow path decides.
+      if (typeof value !== 'string' || !(slot instanceof LabelNode)) return this.resolveSlow(labels);
+      slot = childOf<S>(slot, name, value);
+      if (slot === undefined) return this.resolveSlow(labels);
     }
-    return this.aliases.get(key) ?? this.resolveSlow(labels, key);
+    const series = slot instanceof LabelNode ? (slot.series as S | undefined) : slot;
+    return series ?? this.resolveSlow(labels);
   }
 
-  private resolveSlow(labels: Labels, fastKey: string | undefined): S | undefined {
-    const names = Object.keys(labels).sort();
+  private resolveSlow(labels: Labels): S | undefined {
+    const names = Object.keys(labels);
     const translated = new Set<string>();
     for (const name of names) {
       const value: unknown = labels[name];
@@ -127,43 +137,54 @@ export abstract class MetricFamily<S extends Series = Series> {
       }
       translated.add(promName);
     }
-    const canonical = JSON.stringify(names.map((name) => [name, labels[name]]));
-    let series = this.series.get(canonical);
+    const sorted = [...names].sort();
+    let series = find(this.root, sorted, labels as Readonly<Record<string, string>>);
     if (series === undefined) {
-      if (this.series.size >= this.cardinalityLimit || !this.context.reserveSeries()) {
-        series = this.overflow();
-      } else {
-        const copy: Record<string, string> = {};
-        for (const name of names) copy[name] = labels[name] as string;
-        series = this.createSeries(Object.freeze(copy), Date.now());
-        this.series.set(canonical, series);
+      if (this.seriesList.length >= this.cardinalityLimit || !this.context.reserveSeries()) {
+        // Not indexed: overflowing label sets must not grow memory; each one takes this slow path.
+        return this.overflow();
       }
+      series = this.createSeries(this.context.internLabels(sorted, labels), Date.now());
+      this.seriesList.push(series);
+      insert(this.root, sorted, series.labels, series);
     }
-    if (fastKey !== undefined) {
-      // Bound the cache: label orders and overflowing label sets could grow it without end.
-      if (this.aliases.size >= 4 * (this.cardinalityLimit + 1)) this.aliases.clear();
-      this.aliases.set(fastKey, series);
+    if (names.some((name, i) => name !== sorted[i])) {
+      // The caller's key order differs from sorted: index it too, so the next call is fast.
+      if (this.aliasNodes > 4 * (this.cardinalityLimit + 1) * Math.max(1, names.length)) this.rebuild();
+      this.aliasNodes += insert(this.root, names, labels as Readonly<Record<string, string>>, series);
     }
     if (names.length === 0) this.unlabeled = series;
     return series;
   }
 
+  /** Rebuild the index from the live series (canonical paths only). */
+  private rebuild(): void {
+    this.root = new LabelNode<S>();
+    this.aliasNodes = 0;
+    this.unlabeled = undefined;
+    for (const series of this.seriesList) {
+      insert(this.root, Object.keys(series.labels), series.labels, series);
+    }
+  }
+
   private overflow(): S {
     if (this.overflowSeries === undefined) {
-      this.overflowSeries = this.createSeries(OVERFLOW_LABELS, Date.now());
+      this.overflowSeries = this.createSeries(
+        this.context.internLabels(Object.keys(OVERFLOW_LABELS), OVERFLOW_LABELS),
+        Date.now(),
+      );
       this.context.overflowed(this.name, this.cardinalityLimit);
     }
     return this.overflowSeries;
   }
 
   /** Every series to report, the overflow series last. */
-  *allSeries(): IterableIterator<S> {
-    yield* this.series.values();
-    if (this.overflowSeries !== undefined) yield this.overflowSeries;
+  allSeries(): readonly S[] {
+    return this.overflowSeries === undefined ? this.seriesList : [...this.seriesList, this.overflowSeries];
   }
 
   get seriesCount(): number {
-    return this.series.size + (this.overflowSeries === undefined ? 0 : 1);
+    return this.seriesList.length + (this.overflowSeries === undefined ? 0 : 1);
   }
 
   /**
@@ -171,23 +192,27 @@ export abstract class MetricFamily<S extends Series = Series> {
    * Bound handles to a dropped series see `detached` and resolve their labels again.
    */
   sweep(before: number): number {
-    let removed = 0;
-    for (const [key, series] of this.series) {
-      if (series.touched < before) {
-        series.detached = true;
-        this.series.delete(key);
-        removed++;
+    const live: S[] = [];
+    for (const series of this.seriesList) {
+      if (series.touched >= before) {
+        live.push(series);
+      } else {
+        series.touched = DETACHED;
+        this.context.releaseLabels(series.labelSet);
       }
     }
+    const removed = this.seriesList.length - live.length;
     let changed = removed > 0;
-    if (this.overflowSeries !== undefined && this.overflowSeries.touched < before) {
-      this.overflowSeries.detached = true;
+    const overflow = this.overflowSeries;
+    if (overflow !== undefined && overflow.touched < before) {
+      overflow.touched = DETACHED;
+      this.context.releaseLabels(overflow.labelSet);
       this.overflowSeries = undefined;
       changed = true;
     }
     if (changed) {
-      this.aliases.clear();
-      this.unlabeled = undefined;
+      this.seriesList = live;
+      this.rebuild();
     }
     this.context.releaseSeries(removed);
     return removed;

@@ -1,6 +1,6 @@
 // Gauges: values that go up and down (`memory.usage`, `queue.size`).
 import { MetricFamily } from './family.js';
-import { ScalarSeries } from './series.js';
+import { type LabelSet, ScalarSeries } from './series.js';
 import type { Labels } from './types.js';
 
 function isFiniteNumber(value: unknown): value is number {
@@ -10,8 +10,8 @@ function isFiniteNumber(value: unknown): value is number {
 export class GaugeFamily extends MetricFamily<ScalarSeries> {
   readonly kind = 'gauge' as const;
 
-  protected createSeries(labels: Labels, startTimeMs: number): ScalarSeries {
-    return new ScalarSeries(labels, startTimeMs, this.generation);
+  protected createSeries(labelSet: LabelSet, startTimeMs: number): ScalarSeries {
+    return new ScalarSeries(labelSet, startTimeMs, this.generation);
   }
 
   set(labels: Labels | undefined, value: number): void {

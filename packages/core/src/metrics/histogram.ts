@@ -1,6 +1,6 @@
 // Histograms: explicit-bucket distributions (`response.time`); timers record into them in seconds.
 import { type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
-import { HistogramSeries } from './series.js';
+import { HistogramSeries, type LabelSet } from './series.js';
 import type { Labels } from './types.js';
 
 /** prom-client's default buckets, in seconds: the right scale for request and operation timings. */
@@ -24,8 +24,8 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
     return name === 'le';
   }
 
-  protected createSeries(labels: Labels, startTimeMs: number): HistogramSeries {
-    return new HistogramSeries(labels, startTimeMs, this.generation, this.bounds.length);
+  protected createSeries(labelSet: LabelSet, startTimeMs: number): HistogramSeries {
+    return new HistogramSeries(labelSet, startTimeMs, this.generation, this.bounds.length);
   }
 
   observe(labels: Labels | undefined, value: number): void {
@@ -51,11 +51,13 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
         else high = mid;
       }
     }
-    series.counts[index] = (series.counts[index] as number) + 1;
-    series.sum += value;
+    const data = series.data;
+    const sum = bounds.length + 1;
+    data[index] = (data[index] as number) + 1;
+    data[sum] = (data[sum] as number) + value;
+    if (value < (data[sum + 1] as number)) data[sum + 1] = value;
+    if (value > (data[sum + 2] as number)) data[sum + 2] = value;
     series.count++;
-    if (value < series.min) series.min = value;
-    if (value > series.max) series.max = value;
     series.touched = this.generation;
   }
 }

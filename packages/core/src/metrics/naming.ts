@@ -116,7 +116,9 @@ export function prometheusLabelName(name: string): string {
 
 /** Escape a label value for the text exposition: backslash, double quote and newline. */
 export function escapeLabelValue(value: string): string {
-  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+  return /[\\"\n]/.test(value)
+    ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+    : value;
 }
 
 /** Escape HELP text: backslash and newline. */

@@ -11,22 +11,30 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import type { CounterFamily } from './counter.js';
-import { PROMETHEUS_LABELS, PROMETHEUS_METRIC, PROMETHEUS_SKIP, type PrometheusMetricTag } from './export-tags.js';
+import {
+  PROMETHEUS_LABELS,
+  PROMETHEUS_METRIC,
+  PROMETHEUS_SKIP,
+  type PrometheusMetricTag,
+} from './export-tags.js';
 import type { MetricFamily } from './family.js';
 import type { GaugeFamily } from './gauge.js';
 import type { HistogramFamily } from './histogram.js';
-import { formatLabelPairs } from './naming.js';
 import type { Series } from './series.js';
 import type { SummaryFamily } from './summary.js';
 
 export type AnyFamily = CounterFamily | GaugeFamily | HistogramFamily | SummaryFamily;
 
 function labelsOf(series: Series): string {
-  series.promLabels ??= formatLabelPairs(series.labels);
-  return series.promLabels;
+  return series.labelSet.prometheus;
 }
 
-function point<T>(series: Series, endTime: HrTime, value: T, attributes: Attributes = series.labels): DataPoint<T> {
+function point<T>(
+  series: Series,
+  endTime: HrTime,
+  value: T,
+  attributes: Attributes = series.labels,
+): DataPoint<T> {
   const data = { startTime: millisToHrTime(series.startTimeMs), endTime, attributes, value };
   Object.defineProperty(data, PROMETHEUS_LABELS, { value: labelsOf(series) });
   return data;
@@ -76,7 +84,7 @@ export function familyToMetricData(family: AnyFamily, endTime: HrTime, out: Metr
         const empty = series.count === 0;
         dataPoints.push(
           point(series, endTime, {
-            buckets: { boundaries: family.boundaries, counts: Array.from(series.counts) },
+            buckets: { boundaries: family.boundaries, counts: series.counts() },
             sum: series.sum,
             count: series.count,
             min: empty ? undefined : series.min,
@@ -109,7 +117,12 @@ export function familyToMetricData(family: AnyFamily, endTime: HrTime, out: Metr
         });
         sumPoints.push(point(series, endTime, series.sum));
         countPoints.push(point(series, endTime, series.count));
-        summarySeries.push({ labels: labelsOf(series), quantiles: estimates, sum: series.sum, count: series.count });
+        summarySeries.push({
+          labels: labelsOf(series),
+          quantiles: estimates,
+          sum: series.sum,
+          count: series.count,
+        });
       }
       const quantiles: MetricData = {
         descriptor: descriptor(family),

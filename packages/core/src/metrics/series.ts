@@ -1,22 +1,66 @@
 // Series: the per-label-set state of a metric. Plain classes with fixed shapes so the record
 // path stays monomorphic: a lookup, an add, a store of the sweep generation.
+import { formatLabelPairs } from './naming.js';
 import type { SlidingWindowSketch } from './sketch/sliding-window.js';
 import type { Labels } from './types.js';
 
-export class Series {
-  /** Sweep generation of the last update; the idle-series sweeper compares it. */
-  touched: number;
-  /** Set when the sweeper dropped this series; bound handles then re-resolve their labels. */
-  detached = false;
-  /** `name="value",…` for the exposition, computed on first scrape. */
-  promLabels: string | undefined = undefined;
+/**
+ * A label set, shared by every series that carries it in any metric of a collector: services
+ * use the same few label sets across many metrics, so each is stored and formatted once.
+ */
+export class LabelSet {
+  /** Series using this set; the collector forgets the set at zero. */
+  refs = 0;
+  private formatted: string | undefined = undefined;
 
   constructor(
+    /** Canonical key: the sorted label pairs as JSON. */
+    readonly key: string,
+    /** The labels, keys sorted, frozen. */
     readonly labels: Labels,
-    readonly startTimeMs: number,
+  ) {}
+
+  /** `name="value",…` for the exposition, computed on first use. */
+  get prometheus(): string {
+    this.formatted ??= formatLabelPairs(this.labels);
+    return this.formatted;
+  }
+}
+
+/**
+ * Series keep their start time as milliseconds since this module loaded: a small integer V8
+ * stores inline for the first 24 days, where an epoch timestamp would need a 16-byte box.
+ */
+const EPOCH_MS = Date.now();
+
+/** The `touched` value of a series the sweeper dropped. */
+export const DETACHED = -1;
+
+export class Series {
+  /** Sweep generation of the last update (DETACHED once dropped: bound handles then re-resolve). */
+  touched: number;
+  private readonly startOffset: number;
+
+  constructor(
+    readonly labelSet: LabelSet,
+    startTimeMs: number,
     generation: number,
   ) {
     this.touched = generation;
+    this.startOffset = startTimeMs - EPOCH_MS;
+  }
+
+  /** When this series started accumulating (epoch milliseconds). */
+  get startTimeMs(): number {
+    return EPOCH_MS + this.startOffset;
+  }
+
+  get labels(): Labels {
+    return this.labelSet.labels;
+  }
+
+  get detached(): boolean {
+    return this.touched === DETACHED;
   }
 }
 
@@ -25,17 +69,42 @@ export class ScalarSeries extends Series {
   value = 0;
 }
 
-/** Explicit-bucket histogram state; `counts` are per bucket (not cumulative), the last is +Inf. */
+/**
+ * Explicit-bucket histogram state in one array of unboxed doubles: the per-bucket counts (not
+ * cumulative, the last one +Inf), then sum, min and max. One array instead of a typed array and
+ * three boxed number fields keeps a series near 170 bytes smaller.
+ */
 export class HistogramSeries extends Series {
-  readonly counts: Float64Array;
-  sum = 0;
+  readonly data: number[];
   count = 0;
-  min = Number.POSITIVE_INFINITY;
-  max = Number.NEGATIVE_INFINITY;
 
-  constructor(labels: Labels, startTimeMs: number, generation: number, bucketCount: number) {
-    super(labels, startTimeMs, generation);
-    this.counts = new Float64Array(bucketCount + 1);
+  constructor(
+    labelSet: LabelSet,
+    startTimeMs: number,
+    generation: number,
+    readonly bucketCount: number,
+  ) {
+    super(labelSet, startTimeMs, generation);
+    this.data = new Array<number>(bucketCount + 4).fill(0);
+    this.data[bucketCount + 2] = Number.POSITIVE_INFINITY; // min
+    this.data[bucketCount + 3] = Number.NEGATIVE_INFINITY; // max
+  }
+
+  /** Per-bucket counts, the last for +Inf. */
+  counts(): number[] {
+    return this.data.slice(0, this.bucketCount + 1);
+  }
+
+  get sum(): number {
+    return this.data[this.bucketCount + 1] as number;
+  }
+
+  get min(): number {
+    return this.data[this.bucketCount + 2] as number;
+  }
+
+  get max(): number {
+    return this.data[this.bucketCount + 3] as number;
   }
 }
 
@@ -45,11 +114,11 @@ export class SummarySeries extends Series {
   count = 0;
 
   constructor(
-    labels: Labels,
+    labelSet: LabelSet,
     startTimeMs: number,
     generation: number,
     readonly window: SlidingWindowSketch,
   ) {
-    super(labels, startTimeMs, generation);
+    super(labelSet, startTimeMs, generation);
   }
 }

@@ -1,8 +1,8 @@
 // Summaries: quantiles over a sliding time window (prom-client's maxAgeSeconds/ageBuckets), from
 // a DDSketch with a stated relative-error bound; sum and count over the series' lifetime.
 import { type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
-import { SummarySeries } from './series.js';
-import { type SlotClock, SlidingWindowSketch } from './sketch/sliding-window.js';
+import { type LabelSet, SummarySeries } from './series.js';
+import { SlidingWindowSketch, type SlotClock } from './sketch/sliding-window.js';
 import type { Labels } from './types.js';
 
 export interface SummarySettings {
@@ -33,10 +33,10 @@ export class SummaryFamily extends MetricFamily<SummarySeries> {
     return name === 'quantile';
   }
 
-  protected createSeries(labels: Labels, startTimeMs: number): SummarySeries {
+  protected createSeries(labelSet: LabelSet, startTimeMs: number): SummarySeries {
     const { maxAgeSeconds, ageBuckets, relativeAccuracy } = this.settings;
     const window = new SlidingWindowSketch({ maxAgeSeconds, ageBuckets, relativeAccuracy }, this.clock);
-    return new SummarySeries(labels, startTimeMs, this.generation, window);
+    return new SummarySeries(labelSet, startTimeMs, this.generation, window);
   }
 
   observe(labels: Labels | undefined, value: number): void {

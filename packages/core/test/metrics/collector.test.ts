@@ -48,7 +48,13 @@ describe('MetricsCollector by-name API', () => {
     for (const v of [0.5, 1, 5, 10, 50, 1000]) collector.recordHistogram('request.size', v);
     const data = await metric(collector, 'request.size');
     expect(data?.dataPointType).toBe(DataPointType.HISTOGRAM);
-    const point = data?.dataPoints[0]?.value as { buckets: { counts: number[] }; sum: number; count: number; min: number; max: number };
+    const point = data?.dataPoints[0]?.value as {
+      buckets: { counts: number[] };
+      sum: number;
+      count: number;
+      min: number;
+      max: number;
+    };
     expect(point.buckets.counts).toEqual([2, 2, 1, 1]);
     expect(point.count).toBe(6);
     expect(point.sum).toBe(1066.5);
@@ -152,7 +158,9 @@ describe('bounds', () => {
     const { metrics } = await collect(collector);
     const gauges = metrics.filter((m) => m.descriptor.name.startsWith('g'));
     const real = gauges.filter((m) => m.dataPoints.some((p) => p.attributes.k === 'v'));
-    const overflowed = gauges.filter((m) => m.dataPoints.some((p) => p.attributes.otel_metric_overflow === 'true'));
+    const overflowed = gauges.filter((m) =>
+      m.dataPoints.some((p) => p.attributes.otel_metric_overflow === 'true'),
+    );
     expect(real.map((m) => m.descriptor.name)).toEqual(Array.from({ length: 10 }, (_, i) => `g${i}`));
     expect(overflowed).toHaveLength(10);
   });

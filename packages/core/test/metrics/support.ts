@@ -2,7 +2,9 @@
 import { DataPointType, type MetricData } from '@opentelemetry/sdk-metrics';
 import type { MetricsCollector } from '../../src/index.js';
 
-export async function collect(collector: MetricsCollector): Promise<{ metrics: MetricData[]; errors: unknown[] }> {
+export async function collect(
+  collector: MetricsCollector,
+): Promise<{ metrics: MetricData[]; errors: unknown[] }> {
   const { resourceMetrics, errors } = await collector.metricProducer.collect();
   return { metrics: resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics), errors };
 }
@@ -18,7 +20,10 @@ export async function value(
   attributes: Record<string, string> = {},
 ): Promise<number | undefined> {
   const data = await metric(collector, name);
-  if (data === undefined || (data.dataPointType !== DataPointType.SUM && data.dataPointType !== DataPointType.GAUGE))
+  if (
+    data === undefined ||
+    (data.dataPointType !== DataPointType.SUM && data.dataPointType !== DataPointType.GAUGE)
+  )
     return undefined;
   const key = JSON.stringify(Object.entries(attributes).sort());
   return data.dataPoints.find((p) => JSON.stringify(Object.entries(p.attributes).sort()) === key)?.value as

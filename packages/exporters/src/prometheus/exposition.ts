@@ -125,7 +125,8 @@ function samples(metric: MetricData, family: Family, name: string): string {
     return out;
   }
   if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
-    for (const point of metric.dataPoints) out += `${name}${braces(labelsOf(point))} ${formatValue(point.value)}\n`;
+    for (const point of metric.dataPoints)
+      out += `${name}${braces(labelsOf(point))} ${formatValue(point.value)}\n`;
   }
   return out;
 }
@@ -156,7 +157,8 @@ function histogramSamples(name: string, labels: string, value: Histogram): strin
 
 /** Pick the format a scraper asked for: OpenMetrics when its Accept header names it first or best. */
 export function negotiateFormat(accept: string | null | undefined): ExpositionFormat {
-  if (accept === undefined || accept === null || !accept.includes('application/openmetrics-text')) return 'text';
+  if (accept === undefined || accept === null || !accept.includes('application/openmetrics-text'))
+    return 'text';
   let best: ExpositionFormat = 'text';
   let bestQ = -1;
   for (const part of accept.split(',')) {

@@ -51,7 +51,10 @@ export interface MetricsServer {
 }
 
 /** Start the standalone scrape endpoint; resolves once it listens, rejects if it cannot. */
-export function startMetricsServer(reader: PrometheusReader, options: MetricsServerOptions = {}): Promise<MetricsServer> {
+export function startMetricsServer(
+  reader: PrometheusReader,
+  options: MetricsServerOptions = {},
+): Promise<MetricsServer> {
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/metrics';
   const server: Server = createServer(createNodeMetricsListener(reader, path));

@@ -2,7 +2,7 @@
 // exposition. Failed metric callbacks cost only their own metric: the rest is served, the failure
 // counted in datalineage_monitoring_collection_errors_total{reader="prometheus"}.
 import type { MetricsCollector } from '@datalineage/core';
-import { MetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { type MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat, serialize } from './exposition.js';
 
 export interface PrometheusReaderOptions {
@@ -49,7 +49,12 @@ export class PrometheusReader extends MetricReader {
     try {
       const { resourceMetrics, errors } = await this.collect({ timeoutMillis: this.timeoutMillis });
       this.collector?.reportCollectionErrors(errors, 'prometheus');
-      return { status: 200, contentType: CONTENT_TYPES[format], body: serialize(resourceMetrics, format), errors };
+      return {
+        status: 200,
+        contentType: CONTENT_TYPES[format],
+        body: serialize(resourceMetrics, format),
+        errors,
+      };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return {

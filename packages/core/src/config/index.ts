@@ -1,0 +1,24 @@
+// The configuration module's public surface: loading, validating and describing the options.
+export type { EnvironmentVariable } from './env.js';
+export { ENVIRONMENT_VARIABLES } from './env.js';
+export type { ConfigIssue, ConfigSource } from './errors.js';
+export { ConfigError } from './errors.js';
+export type { LoadConfigOptions } from './load.js';
+export { loadConfig, parseConfig } from './load.js';
+export type {
+  AlertsConfig,
+  DashboardConfig,
+  DiagnosticsConfig,
+  DiagnosticsLevel,
+  ElasticsearchExporterConfig,
+  ExportersConfig,
+  InfluxDbExporterConfig,
+  LogsConfig,
+  MetricsConfig,
+  MetricsEndpointConfig,
+  MonitoringConfig,
+  MonitoringConfigInput,
+  PrometheusExporterConfig,
+  SummaryConfig,
+} from './schema.js';
+export { DEFAULT_CONFIG, monitoringConfigSchema } from './schema.js';

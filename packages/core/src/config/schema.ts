@@ -1,0 +1,455 @@
+// The monitoring configuration: its documented types, the zod schema that validates and defaults
+// it, and the defaults themselves. Keys are camelCase here; keys.ts accepts the guide's snake_case.
+import * as z from 'zod';
+
+/** How much the SDK reports about itself (its own diagnostics channel, not the app's logs). */
+export type DiagnosticsLevel = 'none' | 'error' | 'warn' | 'info' | 'debug';
+
+/** The SDK's own diagnostics. */
+export interface DiagnosticsConfig {
+  /**
+   * Quiet by default: a monitoring library should not chatter in its host's console.
+   * @default 'error'
+   */
+  readonly level: DiagnosticsLevel;
+}
+
+/** The built-in web dashboard. */
+export interface DashboardConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /**
+   * Interface to listen on. Loopback by default so nothing is exposed by accident; set
+   * `'0.0.0.0'` in containers (the guide's Kubernetes example does it with an env var).
+   * @default '127.0.0.1'
+   */
+  readonly host: string;
+  /**
+   * TCP port, 1–65535.
+   * @default 8080
+   */
+  readonly port: number;
+  /**
+   * Verbose dashboard server logging and unminified responses.
+   * @default false
+   */
+  readonly debug: boolean;
+  /**
+   * Seconds between page refreshes; must be > 0.
+   * @default 30
+   */
+  readonly autoRefresh: number;
+  /**
+   * Points kept per chart; an integer ≥ 2 because a line needs two points.
+   * @default 100
+   */
+  readonly maxDataPoints: number;
+  /** @default 'dark' */
+  readonly theme: 'dark' | 'light';
+}
+
+/** Summaries: quantiles over a sliding time window. */
+export interface SummaryConfig {
+  /**
+   * Quantiles to report, each strictly between 0 and 1, strictly increasing.
+   * @default [0.5, 0.9, 0.95, 0.99]
+   */
+  readonly quantiles: readonly number[];
+  /**
+   * The quantiles cover roughly the last `maxAgeSeconds` of observations (prom-client semantics).
+   * @default 600
+   */
+  readonly maxAgeSeconds: number;
+  /**
+   * Rotating sketches that make up the window (an integer 1–60); the window slides in steps of
+   * `maxAgeSeconds / ageBuckets`.
+   * @default 5
+   */
+  readonly ageBuckets: number;
+  /**
+   * Relative error bound of every reported quantile, in (0, 0.5).
+   * @default 0.01
+   */
+  readonly relativeAccuracy: number;
+}
+
+/** The standalone Prometheus scrape endpoint (separate from the dashboard). */
+export interface MetricsEndpointConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /** @default '127.0.0.1' */
+  readonly host: string;
+  /**
+   * 9464 is OpenTelemetry's Prometheus exporter port, so existing scrape configs keep working.
+   * @default 9464
+   */
+  readonly port: number;
+  /**
+   * Must start with `/`.
+   * @default '/metrics'
+   */
+  readonly path: string;
+}
+
+/** The metrics collector. */
+export interface MetricsConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /**
+   * Seconds of history kept for the dashboard and alert evaluation; ≥ 0.
+   * @default 3600
+   */
+  readonly retentionPeriod: number;
+  /**
+   * Cap on the total number of series across all metrics (an integer ≥ 1), so a label explosion
+   * cannot exhaust memory.
+   * @default 100000
+   */
+  readonly maxMetrics: number;
+  /**
+   * Seconds between sweeps of idle series; must be > 0.
+   * @default 300
+   */
+  readonly cleanupInterval: number;
+  /**
+   * Seconds between aggregations of the history; must be > 0.
+   * @default 60
+   */
+  readonly aggregationInterval: number;
+  /**
+   * Series one metric may hold (an integer ≥ 1) before new label sets go to its one overflow
+   * series, as OpenTelemetry does.
+   * @default 2000
+   */
+  readonly cardinalityLimit: number;
+  /**
+   * Seconds after which a series that has not been updated is dropped; 0 turns expiry off.
+   * @default 0
+   */
+  readonly idleSeriesExpiry: number;
+  /**
+   * Default histogram bucket upper bounds in seconds: finite, strictly increasing, non-empty.
+   * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] (prom-client's defaults)
+   * @example [0.1, 0.5, 1, 5]
+   */
+  readonly histogramBuckets: readonly number[];
+  /** Defaults for summaries. */
+  readonly summary: SummaryConfig;
+  /** The standalone scrape endpoint. */
+  readonly endpoint: MetricsEndpointConfig;
+}
+
+/** The alert manager. */
+export interface AlertsConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /**
+   * Seconds between rule evaluations; must be > 0.
+   * @default 60
+   */
+  readonly evaluationInterval: number;
+  /**
+   * Seconds a condition must hold before the alert fires, against flapping; ≥ 0.
+   * @default 120
+   */
+  readonly minDuration: number;
+  /**
+   * Minimum seconds between two notifications of the same alert; ≥ 0.
+   * @default 3600
+   */
+  readonly maxFrequency: number;
+  /**
+   * Seconds without the condition after which a firing alert resolves; ≥ 0.
+   * @default 300
+   */
+  readonly resolveTimeout: number;
+}
+
+/** The log aggregator. */
+export interface LogsConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /**
+   * Entries kept in memory (an integer ≥ 1); the oldest go first.
+   * @default 1000000
+   */
+  readonly maxEntries: number;
+  /**
+   * Days an entry is kept; must be > 0.
+   * @default 30
+   */
+  readonly retentionDays: number;
+  /**
+   * Bound of the ingestion queue (an integer ≥ 1); entries beyond it are dropped and counted.
+   * @default 10000
+   */
+  readonly processingQueueSize: number;
+  /**
+   * Seconds between retention sweeps; must be > 0.
+   * @default 3600
+   */
+  readonly cleanupInterval: number;
+}
+
+/** Pushing metrics to a Prometheus Pushgateway. */
+export interface PrometheusExporterConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /**
+   * http(s) URL of the Pushgateway.
+   * @default undefined
+   * @example 'http://localhost:9091'
+   */
+  readonly pushgatewayUrl?: string;
+  /** @default 'datalineagepy' (the Python library's job name, so dashboards keep matching) */
+  readonly jobName: string;
+  /**
+   * The `instance` grouping label.
+   * @default undefined
+   * @example 'production-01'
+   */
+  readonly instance?: string;
+  /**
+   * Extra Pushgateway grouping labels; keys are used exactly as written.
+   * @default {}
+   * @example { region: 'eu-west-1' }
+   */
+  readonly groupingLabels: Readonly<Record<string, string>>;
+  /**
+   * Seconds between pushes; must be > 0.
+   * @default 15
+   */
+  readonly pushInterval: number;
+}
+
+/** Writing metrics to InfluxDB. */
+export interface InfluxDbExporterConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /** @default 'http://localhost:8086' */
+  readonly url: string;
+  /** @default 'datalineagepy' */
+  readonly database: string;
+  /** @default undefined */
+  readonly username?: string;
+  /** @default undefined */
+  readonly password?: string;
+}
+
+/** Shipping logs to Elasticsearch. */
+export interface ElasticsearchExporterConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /** @default 'http://localhost:9200' */
+  readonly url: string;
+  /** @default 'datalineagepy' */
+  readonly indexPrefix: string;
+  /** @default undefined */
+  readonly username?: string;
+  /** @default undefined */
+  readonly password?: string;
+}
+
+/** External systems that receive metrics and logs. */
+export interface ExportersConfig {
+  /** Metrics to a Prometheus Pushgateway. */
+  readonly prometheus: PrometheusExporterConfig;
+  /** Metrics to InfluxDB. */
+  readonly influxdb: InfluxDbExporterConfig;
+  /** Logs to Elasticsearch. */
+  readonly elasticsearch: ElasticsearchExporterConfig;
+}
+
+/** The complete, validated configuration: every option present, deep-frozen. */
+export interface MonitoringConfig {
+  /**
+   * The OpenTelemetry `service.name` of this process.
+   * @default 'datalineage'
+   */
+  readonly serviceName: string;
+  /**
+   * Extra OpenTelemetry resource attributes; keys are used exactly as written.
+   * @default {}
+   * @example { 'deployment.environment': 'production' }
+   */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** The SDK's own diagnostics. */
+  readonly diagnostics: DiagnosticsConfig;
+  /** The web dashboard (`dashboard:` in the guide's YAML file). */
+  readonly dashboard: DashboardConfig;
+  /** The metrics collector and its scrape endpoint. */
+  readonly metrics: MetricsConfig;
+  /** The alert manager. */
+  readonly alerts: AlertsConfig;
+  /** The log aggregator. */
+  readonly logs: LogsConfig;
+  /** Prometheus Pushgateway, InfluxDB and Elasticsearch; all off by default. */
+  readonly exporters: ExportersConfig;
+}
+
+/** Every option optional at every depth; records and arrays are given whole. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? string extends keyof T
+      ? T
+      : { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * What users pass: any subset of {@link MonitoringConfig}. The type names the camelCase keys;
+ * at run time the guide's snake_case spellings (`auto_refresh`, `pushgateway_url`, …) are
+ * accepted at every level too, as YAML files use them.
+ */
+export type MonitoringConfigInput = DeepPartial<MonitoringConfig>;
+
+// Small builders keep the rules readable next to the keys they constrain.
+
+// `prefault({})` runs `{}` through the section, so a missing section gets its keys' defaults; every
+// key is defaulted or optional, which is what makes the `{}` cast true.
+const section = <T extends z.core.$ZodLooseShape>(shape: T) => {
+  const object = z.strictObject(shape);
+  return object.prefault({} as z.input<typeof object>);
+};
+const positive = (value: number) => z.number().gt(0).default(value);
+const nonNegative = (value: number) => z.number().min(0).default(value);
+const atLeast = (min: number, value: number) => z.int().min(min).default(value);
+const port = (value: number) => z.int().min(1).max(65535).default(value);
+// Not z.httpUrl(): it demands a dotted domain name and so rejects the guide's http://localhost:9091.
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+const stringRecord = () => z.record(z.string(), z.string()).default(() => ({}));
+
+/** Reports each element that breaks the order at its own index, so the path points at it. */
+const strictlyIncreasing = (values: readonly number[], ctx: z.core.$RefinementCtx<number[]>): void => {
+  for (let i = 1; i < values.length; i++) {
+    const previous = values[i - 1]!;
+    const value = values[i]!;
+    if (!(value > previous)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        input: value,
+        message: `must be strictly increasing: ${value} is not greater than the previous value ${previous}`,
+      });
+    }
+  }
+};
+
+/** prom-client's default buckets (seconds). */
+const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Validates one configuration object (camelCase keys) and fills in every default. */
+export const monitoringConfigSchema = z.strictObject({
+  serviceName: z.string().min(1).default('datalineage'),
+  resourceAttributes: stringRecord(),
+  diagnostics: section({
+    level: z.enum(['none', 'error', 'warn', 'info', 'debug']).default('error'),
+  }),
+  dashboard: section({
+    enabled: z.boolean().default(true),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port(8080),
+    debug: z.boolean().default(false),
+    autoRefresh: positive(30),
+    maxDataPoints: atLeast(2, 100),
+    theme: z.enum(['dark', 'light']).default('dark'),
+  }),
+  metrics: section({
+    enabled: z.boolean().default(true),
+    retentionPeriod: nonNegative(3600),
+    maxMetrics: atLeast(1, 100_000),
+    cleanupInterval: positive(300),
+    aggregationInterval: positive(60),
+    cardinalityLimit: atLeast(1, 2000),
+    idleSeriesExpiry: nonNegative(0),
+    histogramBuckets: z
+      .array(z.number())
+      .min(1)
+      .superRefine(strictlyIncreasing)
+      .default(() => [...DEFAULT_BUCKETS]),
+    summary: section({
+      quantiles: z
+        .array(z.number().gt(0).lt(1))
+        .min(1)
+        .superRefine(strictlyIncreasing)
+        .default(() => [0.5, 0.9, 0.95, 0.99]),
+      maxAgeSeconds: positive(600),
+      ageBuckets: z.int().min(1).max(60).default(5),
+      relativeAccuracy: z.number().gt(0).lt(0.5).default(0.01),
+    }),
+    endpoint: section({
+      enabled: z.boolean().default(false),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port(9464),
+      path: z.string().startsWith('/').default('/metrics'),
+    }),
+  }),
+  alerts: section({
+    enabled: z.boolean().default(true),
+    evaluationInterval: positive(60),
+    minDuration: nonNegative(120),
+    maxFrequency: nonNegative(3600),
+    resolveTimeout: nonNegative(300),
+  }),
+  logs: section({
+    enabled: z.boolean().default(true),
+    maxEntries: atLeast(1, 1_000_000),
+    retentionDays: positive(30),
+    processingQueueSize: atLeast(1, 10_000),
+    cleanupInterval: positive(3600),
+  }),
+  exporters: section({
+    prometheus: section({
+      enabled: z.boolean().default(false),
+      pushgatewayUrl: httpUrl().optional(),
+      jobName: z.string().min(1).default('datalineagepy'),
+      instance: z.string().min(1).optional(),
+      groupingLabels: stringRecord(),
+      pushInterval: positive(15),
+    }),
+    influxdb: section({
+      enabled: z.boolean().default(false),
+      url: httpUrl().default('http://localhost:8086'),
+      database: z.string().min(1).default('datalineagepy'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    }),
+    elasticsearch: section({
+      enabled: z.boolean().default(false),
+      url: httpUrl().default('http://localhost:9200'),
+      indexPrefix: z.string().min(1).default('datalineagepy'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    }),
+  }),
+});
+
+// The documented interfaces above are what users read; these checks keep them and the schema
+// from drifting apart (a mismatch is a compile error here, not a surprise at run time).
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly E[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const outputMatchesInterface: Same<
+  DeepReadonly<z.output<typeof monitoringConfigSchema>>,
+  DeepReadonly<MonitoringConfig>
+> = true;
+const inputCoversInterface: MonitoringConfigInput extends DeepReadonly<z.input<typeof monitoringConfigSchema>>
+  ? true
+  : false = true;
+void outputMatchesInterface;
+void inputCoversInterface;
+
+/** Recursively freezes plain objects and arrays, so shared configuration cannot be changed in place. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The configuration used when nothing is set. */
+export const DEFAULT_CONFIG: MonitoringConfig = deepFreeze(monitoringConfigSchema.parse({}));

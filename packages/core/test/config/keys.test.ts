@@ -1,0 +1,169 @@
+// snake_case and camelCase spellings of the option keys, and errors that quote the user's spelling.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config/index.js';
+
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('key spellings', () => {
+  it('accept the guide’s snake_case at every level', () => {
+    const config = parseConfig({
+      service_name: 'billing',
+      resource_attributes: { team: 'data' },
+      dashboard: { auto_refresh: 10, max_data_points: 50 },
+      metrics: {
+        retention_period: 60,
+        histogram_buckets: [1, 2],
+        idle_series_expiry: 900,
+        summary: { max_age_seconds: 60, age_buckets: 2, relative_accuracy: 0.02 },
+      },
+      alerts: { evaluation_interval: 5, resolve_timeout: 10 },
+      logs: { processing_queue_size: 7 },
+      exporters: {
+        prometheus: {
+          pushgateway_url: 'http://localhost:9091',
+          job_name: 'job',
+          grouping_labels: { region: 'eu' },
+          push_interval: 30,
+        },
+        elasticsearch: { index_prefix: 'logs' },
+      },
+    });
+    expect(config.serviceName).toBe('billing');
+    expect(config.resourceAttributes).toEqual({ team: 'data' });
+    expect(config.dashboard.autoRefresh).toBe(10);
+    expect(config.dashboard.maxDataPoints).toBe(50);
+    expect(config.metrics.retentionPeriod).toBe(60);
+    expect(config.metrics.histogramBuckets).toEqual([1, 2]);
+    expect(config.metrics.idleSeriesExpiry).toBe(900);
+    expect(config.metrics.summary).toEqual({
+      quantiles: [0.5, 0.9, 0.95, 0.99],
+      maxAgeSeconds: 60,
+      ageBuckets: 2,
+      relativeAccuracy: 0.02,
+    });
+    expect(config.alerts.evaluationInterval).toBe(5);
+    expect(config.alerts.resolveTimeout).toBe(10);
+    expect(config.logs.processingQueueSize).toBe(7);
+    expect(config.exporters.prometheus).toMatchObject({
+      pushgatewayUrl: 'http://localhost:9091',
+      jobName: 'job',
+      groupingLabels: { region: 'eu' },
+      pushInterval: 30,
+    });
+    expect(config.exporters.elasticsearch.indexPrefix).toBe('logs');
+  });
+
+  it('accept both spellings mixed in one object', () => {
+    const config = parseConfig({ dashboard: { auto_refresh: 10, maxDataPoints: 50 } });
+    expect(config.dashboard.autoRefresh).toBe(10);
+    expect(config.dashboard.maxDataPoints).toBe(50);
+  });
+
+  it('accept both spellings of one key when they agree', () => {
+    const config = parseConfig({ dashboard: { auto_refresh: 10, autoRefresh: 10 } });
+    expect(config.dashboard.autoRefresh).toBe(10);
+  });
+
+  it('reject both spellings of one key with different values, naming both', () => {
+    const error = errorOf(() => parseConfig({ dashboard: { auto_refresh: 10, autoRefresh: 20 } }));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.path).toBe('dashboard.auto_refresh');
+    expect(error.issues[0]?.message).toContain('"auto_refresh"');
+    expect(error.issues[0]?.message).toContain('"autoRefresh"');
+    expect(error.issues[0]?.message).toContain('10 and 20');
+  });
+
+  it('leave keys inside records as written', () => {
+    const config = parseConfig({
+      resourceAttributes: { 'deployment.environment': 'prod', some_key: 'a', someKey: 'b' },
+      exporters: { prometheus: { groupingLabels: { instance_id: 'x' } } },
+    });
+    expect(config.resourceAttributes).toEqual({
+      'deployment.environment': 'prod',
+      some_key: 'a',
+      someKey: 'b',
+    });
+    expect(config.exporters.prometheus.groupingLabels).toEqual({ instance_id: 'x' });
+  });
+
+  it('treat a `__proto__` key as an unknown key, never as a prototype', () => {
+    const error = errorOf(() => parseConfig(JSON.parse('{"__proto__": {"dashboard": {"port": 1}}}')));
+    expect(error.issues[0]).toMatchObject({
+      path: '__proto__',
+      message: expect.stringContaining('unknown key'),
+    });
+    const config = parseConfig(JSON.parse('{"resourceAttributes": {"__proto__": {"polluted": "yes"}}}'));
+    expect(Object.getPrototypeOf(config.resourceAttributes)).toBe(Object.prototype);
+    expect((config.resourceAttributes as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('error paths', () => {
+  it('use the spelling the user wrote', () => {
+    expect(errorOf(() => parseConfig({ dashboard: { auto_refresh: 0 } })).issues[0]?.path).toBe(
+      'dashboard.auto_refresh',
+    );
+    expect(errorOf(() => parseConfig({ dashboard: { autoRefresh: 0 } })).issues[0]?.path).toBe(
+      'dashboard.autoRefresh',
+    );
+    expect(errorOf(() => parseConfig({ metrics: { histogram_buckets: [2, 1] } })).issues[0]?.path).toBe(
+      'metrics.histogram_buckets[1]',
+    );
+    expect(
+      errorOf(() => parseConfig({ resource_attributes: { 'service.version': 2 } })).issues[0]?.path,
+    ).toBe('resource_attributes["service.version"]');
+  });
+
+  it('say the value came from a file when parsed as one', () => {
+    const error = errorOf(() => parseConfig({ dashboard: { port: 0 } }, 'file'));
+    expect(error.issues[0]?.source).toBe('file');
+  });
+});
+
+describe('unknown keys', () => {
+  it('suggest the closest key', () => {
+    const error = errorOf(() => parseConfig({ dashbord: { port: 1 } }));
+    expect(error.issues).toEqual([
+      { path: 'dashbord', source: 'code', message: 'unknown key "dashbord" — did you mean "dashboard"?' },
+    ]);
+  });
+
+  it('suggest in the spelling style the user writes', () => {
+    const snake = errorOf(() => parseConfig({ dashboard: { auto_refrsh: 1 } }));
+    expect(snake.issues[0]?.message).toContain('did you mean "auto_refresh"?');
+    const camel = errorOf(() => parseConfig({ dashboard: { autoRefrsh: 1 } }));
+    expect(camel.issues[0]?.message).toContain('did you mean "autoRefresh"?');
+  });
+
+  it('count a swap of two letters as one typo', () => {
+    expect(errorOf(() => parseConfig({ dashboard: { prot: 1 } })).issues[0]?.message).toContain(
+      'did you mean "port"?',
+    );
+  });
+
+  it('list the known keys when nothing is close', () => {
+    const error = errorOf(() => parseConfig({ dashboard: { colour: 'red' } }));
+    expect(error.issues[0]?.message).not.toContain('did you mean');
+    expect(error.issues[0]?.message).toContain('known keys: enabled, host, port');
+  });
+
+  it('are reported together with the other problems', () => {
+    const error = errorOf(() =>
+      parseConfig({ dashbord: {}, metrics: { cardinality_limt: 5, max_metrics: 0 } }),
+    );
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      'dashbord',
+      'metrics.cardinality_limt',
+      'metrics.max_metrics',
+    ]);
+    expect(error.issues[1]?.message).toContain('did you mean "cardinality_limit"?');
+  });
+});
