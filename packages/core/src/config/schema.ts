@@ -25,7 +25,7 @@ export interface DashboardConfig {
    */
   readonly host: string;
   /**
-   * TCP port, 1–65535.
+   * TCP port, 0–65535; 0 picks a free port.
    * @default 8080
    */
   readonly port: number;
@@ -314,7 +314,8 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) => {
 const positive = (value: number) => z.number().gt(0).default(value);
 const nonNegative = (value: number) => z.number().min(0).default(value);
 const atLeast = (min: number, value: number) => z.int().min(min).default(value);
-const port = (value: number) => z.int().min(1).max(65535).default(value);
+// 0 asks the OS for a free port (tests, side-by-side instances); the status reports the real one.
+const port = (value: number) => z.int().min(0).max(65535).default(value);
 // Not z.httpUrl(): it demands a dotted domain name and so rejects the guide's http://localhost:9091.
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 const stringRecord = () => z.record(z.string(), z.string()).default(() => ({}));

@@ -123,7 +123,7 @@ describe('error paths', () => {
   });
 
   it('say the value came from a file when parsed as one', () => {
-    const error = errorOf(() => parseConfig({ dashboard: { port: 0 } }, 'file'));
+    const error = errorOf(() => parseConfig({ dashboard: { port: -1 } }, 'file'));
     expect(error.issues[0]?.source).toBe('file');
   });
 });

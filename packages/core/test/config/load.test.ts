@@ -289,7 +289,7 @@ describe('one ConfigError for every problem of every source', () => {
     const error = errorOf(() =>
       loadConfig({
         file: join(directory, 'missing.yaml'),
-        config: { dashboard: { port: 0 } },
+        config: { dashboard: { port: -1 } },
         env: { DATALINEAGE_ALERT_MIN_DURATION: 'later' },
       }),
     );

@@ -97,7 +97,7 @@ describe('parsed configuration', () => {
 
 describe('validation rules', () => {
   it.each([
-    [{ dashboard: { port: 0 } }, 'dashboard.port', 'must be at least 1, got 0'],
+    [{ dashboard: { port: -1 } }, 'dashboard.port', 'must be at least 0, got -1'],
     [{ dashboard: { port: 65536 } }, 'dashboard.port', 'must be at most 65535, got 65536'],
     [{ dashboard: { port: 80.5 } }, 'dashboard.port', 'expected an integer, got 80.5'],
     [{ dashboard: { autoRefresh: 0 } }, 'dashboard.autoRefresh', 'must be greater than 0, got 0'],

@@ -1,0 +1,148 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  getMonitoring,
+  loadConfig,
+  type MonitoringConfigInput,
+  type MonitoringStatus,
+  MonitoringSystem,
+  resetMonitoring,
+  setupMonitoring,
+} from '../src/index.js';
+
+afterEach(async () => {
+  await resetMonitoring();
+});
+
+/** A system on free ports with the environment left out, so the machine's variables don't leak in. */
+function system(config: MonitoringConfigInput = {}) {
+  return new MonitoringSystem(loadConfig({ config: { dashboard: { port: 0 }, ...config }, env: {} }));
+}
+
+describe('setupMonitoring / getMonitoring', () => {
+  it('keeps one monitoring system per process', () => {
+    const first = setupMonitoring({ dashboard: { enabled: false } });
+    expect(setupMonitoring()).toBe(first);
+    expect(setupMonitoring({ dashboard: { port: 1234 } })).toBe(first);
+    expect(getMonitoring()).toBe(first);
+  });
+
+  it('creates the system with defaults on first getMonitoring()', () => {
+    const monitoring = getMonitoring();
+    expect(monitoring.config.dashboard.port).toBe(Number(process.env.DATALINEAGE_DASHBOARD_PORT ?? 8080));
+    expect(monitoring.metricsCollector).toBeDefined();
+  });
+
+  it('throws one ConfigError listing every problem', () => {
+    let error: unknown;
+    try {
+      setupMonitoring({
+        dashboard: { port: 'eighty' as unknown as number, theme: 'blue' as 'dark' },
+        metrics: { cardinalityLimit: 0 },
+        dashbord: {},
+      } as never);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues.map((issue) => issue.path).sort();
+    expect(issues).toEqual(['dashboard.port', 'dashboard.theme', 'dashbord', 'metrics.cardinalityLimit']);
+    for (const path of issues) expect((error as Error).message).toContain(path);
+  });
+
+  it('loads the guide YAML through configFile, with snake_case keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dlm-config-'));
+    const file = join(dir, 'monitoring-config.yaml');
+    writeFileSync(
+      file,
+      'monitoring:\n  dashboard:\n    enabled: false\n    auto_refresh: 7\n  metrics:\n    cardinality_limit: 3\n',
+    );
+    const monitoring = new MonitoringSystem(loadConfig({ config: { configFile: file }, env: {} }));
+    expect(monitoring.config.dashboard.autoRefresh).toBe(7);
+    for (let i = 0; i < 5; i++) monitoring.metricsCollector.increment('limited', { i: String(i) });
+    expect(monitoring.metricsCollector.listMetrics().find((m) => m.name === 'limited')?.seriesCount).toBe(4);
+  });
+});
+
+describe('MonitoringSystem servers', () => {
+  it('serves /metrics, the status JSON, health probes and a status page on the dashboard server', async () => {
+    const monitoring = system({ serviceName: '<svc & co>' });
+    monitoring.metricsCollector.increment('operations.total', { type: 'lineage' });
+    await monitoring.start();
+    const base = monitoring.dashboardAddress as string;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await metrics.text()).toContain('operations_total{type="lineage"} 1');
+
+    const status = (await (await fetch(`${base}/api/status`)).json()) as MonitoringStatus;
+    expect(status.running).toBe(true);
+    expect(status.serviceName).toBe('<svc & co>');
+    expect(status.metricsCollector.seriesCount).toBeGreaterThanOrEqual(1);
+    expect(status.metricsCollector.collections).toBeGreaterThanOrEqual(1);
+
+    expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('&lt;svc &amp; co&gt;');
+    expect(page).not.toContain('<svc & co>');
+    await monitoring.stop();
+  });
+
+  it('stops idempotently, closing the port, and starts again', async () => {
+    const monitoring = system();
+    await monitoring.start();
+    const base = monitoring.dashboardAddress as string;
+    await Promise.all([monitoring.stop(), monitoring.stop()]);
+    await monitoring.stop();
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    expect(monitoring.getMonitoringStatus()).toMatchObject({ running: false, dashboard: { running: false } });
+    await monitoring.start();
+    expect((await fetch(`${monitoring.dashboardAddress}/healthz`)).status).toBe(200);
+    await monitoring.stop();
+  });
+
+  it('fails start() with a clear message when the dashboard port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const monitoring = system({ dashboard: { port } });
+    await expect(monitoring.start()).rejects.toThrow(`Dashboard port 127.0.0.1:${port} is already in use`);
+    expect(monitoring.getMonitoringStatus().running).toBe(false);
+    blocker.close();
+  });
+
+  it('serves the standalone scrape endpoint when metrics.endpoint is enabled', async () => {
+    const monitoring = system({
+      dashboard: { enabled: false },
+      metrics: { endpoint: { enabled: true, port: 0 } },
+    });
+    monitoring.metricsCollector.setGauge('queue.size', 42);
+    await monitoring.start();
+    const status = monitoring.getMonitoringStatus();
+    expect(status.dashboard.running).toBe(false);
+    const url = status.metricsEndpoint.url as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(await (await fetch(url)).text()).toContain('queue_size 42');
+    expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
+    await monitoring.stop();
+  });
+
+  it('reports each component with its figures', async () => {
+    const monitoring = system({ dashboard: { enabled: false } });
+    monitoring.metricsCollector.increment('x', undefined, -1);
+    monitoring.metricsCollector.recordSummary('latency', 0.2);
+    await monitoring.prometheusReader.scrape();
+    const status = monitoring.getMonitoringStatus();
+    expect(status.metricsCollector.droppedMeasurements).toBe(1);
+    expect(status.metricsCollector.droppedByReason).toEqual({ negative_increment: 1 });
+    expect(status.metricsCollector.processingTime).toBeGreaterThan(0);
+    expect(status.metricsCollector.memoryEstimateBytes).toBeGreaterThan(1000);
+    expect(status.metricsCollector.metricCount).toBeGreaterThanOrEqual(2);
+  });
+});
