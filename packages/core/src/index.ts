@@ -50,6 +50,7 @@ export {
   prometheusNames,
   unitSuffix,
 } from './metrics/naming.js';
+export { bridgeToMeterProvider, type MeterProviderBridge } from './metrics/otel-bridge.js';
 export { DDSketch } from './metrics/sketch/ddsketch.js';
 export { SlidingWindowSketch, SlotClock } from './metrics/sketch/sliding-window.js';
 export { BoundSummary, Summary, type SummarySettings } from './metrics/summary.js';

@@ -17,6 +17,7 @@ import {
   startMetricsServer,
 } from '@datalineage/exporters';
 import { type ServerType, serve } from '@hono/node-server';
+import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import type { MonitoringStatus } from './status.js';
@@ -28,6 +29,14 @@ export interface MonitoringOptions {
    * `metricProducers: [producer]` and see the collector's metrics.
    */
   metricReaders?: Array<MetricReader | ((producer: MetricProducer) => MetricReader)>;
+  /**
+   * A MeterProvider of your own (e.g. the one `NodeSDK` registered) that should also receive the
+   * collector's metrics, for the exporters you configured on it. Counters, gauges and summaries
+   * are read through observable instruments at collection time; histogram observations are also
+   * recorded into an OpenTelemetry histogram (OpenTelemetry's per-call cost, for histograms only).
+   * The SDK's own MeterProvider still serves `/metrics` and the dashboard.
+   */
+  meterProvider?: ApiMeterProvider;
 }
 
 export class MonitoringSystem {
@@ -67,6 +76,8 @@ export class MonitoringSystem {
       typeof reader === 'function' ? reader(producer) : reader,
     );
     this.meterProvider = new MeterProvider({ resource, readers: [this.prometheusReader, ...extra] });
+    if (options.meterProvider !== undefined)
+      bridgeToMeterProvider(this.metricsCollector, options.meterProvider);
   }
 
   /** Start the servers and background work. Throws if a configured port cannot be bound. */

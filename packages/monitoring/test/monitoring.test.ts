@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -144,5 +145,24 @@ describe('MonitoringSystem servers', () => {
     expect(status.metricsCollector.processingTime).toBeGreaterThan(0);
     expect(status.metricsCollector.memoryEstimateBytes).toBeGreaterThan(1000);
     expect(status.metricsCollector.metricCount).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('a user-supplied MeterProvider', () => {
+  class UserReader extends MetricReader {
+    protected override async onForceFlush(): Promise<void> {}
+    protected override async onShutdown(): Promise<void> {}
+  }
+
+  it("receives the collector's metrics while /metrics keeps serving them", async () => {
+    const reader = new UserReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const monitoring = setupMonitoring({ dashboard: { enabled: false } }, { meterProvider });
+    monitoring.metricsCollector.increment('operations.total', { type: 'lineage' });
+    monitoring.metricsCollector.recordHistogram('response.time', 0.3);
+    const { resourceMetrics } = await reader.collect();
+    const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => m.descriptor.name);
+    expect(names).toEqual(expect.arrayContaining(['operations.total', 'response.time']));
+    expect((await monitoring.prometheusReader.scrape()).body).toContain('operations_total{type="lineage"} 1');
   });
 });

@@ -102,6 +102,7 @@ export class MetricsCollector {
   /** Prometheus sample names in use → the metric that owns them: collisions fail at definition. */
   private readonly sampleNames = new Map<string, string>();
   private readonly slotClocks = new Map<string, SlotClock>();
+  private readonly familyListeners = new Set<(family: AnyFamily) => void>();
   /** Label sets in use, shared across metrics (see LabelSet). */
   private readonly labelSets = new Map<string, LabelSet>();
 
@@ -327,6 +328,17 @@ export class MetricsCollector {
       processingTime: this.lastCollectionMs,
       memoryEstimateBytes: memory,
     };
+  }
+
+  /**
+   * Call `visit` for every metric now and for each one defined later, until the returned function
+   * is called. Used by bridges such as {@link bridgeToMeterProvider}.
+   * @internal
+   */
+  forEachFamily(visit: (family: AnyFamily) => void): () => void {
+    for (const family of this.families.values()) visit(family);
+    this.familyListeners.add(visit);
+    return () => this.familyListeners.delete(visit);
   }
 
   /** Count failures a reader saw while collecting (`reader` names it: prometheus, memory, …). */
@@ -572,6 +584,7 @@ export class MetricsCollector {
         this.summaries.set(family.name, family);
         break;
     }
+    for (const listener of this.familyListeners) listener(family);
     return family;
   }
 

@@ -13,6 +13,8 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
   /** Finite upper bounds, strictly increasing; shared by every series and every export. */
   readonly boundaries: number[];
   private readonly bounds: Float64Array;
+  /** Extra recipients of every observation (the MeterProvider bridge); usually none. */
+  private mirrors: Array<(value: number, labels: Labels) => void> | undefined = undefined;
 
   constructor(definition: FamilyDefinition, context: FamilyContext, buckets: readonly number[]) {
     super(definition, context);
@@ -22,6 +24,11 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
 
   protected override reservedLabel(name: string): boolean {
     return name === 'le';
+  }
+
+  /** Also hand every accepted observation to `mirror` (see otel-bridge.ts). */
+  addMirror(mirror: (value: number, labels: Labels) => void): void {
+    this.mirrors = [...(this.mirrors ?? []), mirror];
   }
 
   protected createSeries(labelSet: LabelSet, startTimeMs: number): HistogramSeries {
@@ -59,6 +66,7 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
     if (value > (data[sum + 2] as number)) data[sum + 2] = value;
     series.count++;
     series.touched = this.generation;
+    if (this.mirrors !== undefined) for (const mirror of this.mirrors) mirror(value, series.labels);
   }
 }
 
