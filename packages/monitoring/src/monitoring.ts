@@ -2,7 +2,7 @@
 // and runs the servers (dashboard with /metrics, optional standalone scrape endpoint).
 import type { AddressInfo } from 'node:net';
 import {
-  type MetricsCollector as Collector,
+  bridgeToMeterProvider,
   diagnostics,
   type Labels,
   MetricsCollector,
@@ -42,7 +42,7 @@ export interface MonitoringOptions {
 export class MonitoringSystem {
   readonly config: MonitoringConfig;
   /** The metrics collector (`monitoring.metricsCollector.increment(...)`). */
-  readonly metricsCollector: Collector;
+  readonly metricsCollector: MetricsCollector;
   /** The OpenTelemetry MeterProvider every reader hangs off; its meters' instruments are served too. */
   readonly meterProvider: MeterProvider;
   readonly prometheusReader: PrometheusReader;
