@@ -21,8 +21,8 @@ export {
   parseConfig,
 } from './config/index.js';
 export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';
+export { CollectCallbackError } from './metrics/collection.js';
 export {
-  CollectCallbackError,
   type MetricInfo,
   MetricsCollector,
   type MetricsCollectorOptions,

@@ -5,6 +5,7 @@ import {
   bridgeToMeterProvider,
   diagnostics,
   type Labels,
+  type MeterProviderBridge,
   MetricsCollector,
   type MonitoringConfig,
   type TimedDecorator,
@@ -48,11 +49,13 @@ export class MonitoringSystem {
   readonly prometheusReader: PrometheusReader;
 
   private running = false;
+  /** start() and stop() run one after another, in call order, never interleaved. */
+  private transition: Promise<void> = Promise.resolve();
+  private readonly bridge: MeterProviderBridge | undefined;
   private startedAt: number | undefined;
   private dashboardServer: ServerType | undefined;
   private dashboardUrl: string | undefined;
   private metricsServer: MetricsServer | undefined;
-  private stopping: Promise<void> | undefined;
 
   constructor(config: MonitoringConfig, options: MonitoringOptions = {}) {
     this.config = config;
@@ -81,14 +84,44 @@ export class MonitoringSystem {
   }
 
   /** Start the servers and background work. Throws if a configured port cannot be bound. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.enqueue(() => this.startNow());
+  }
+
+  /** Flush every reader, close the servers, stop background work. Safe to call more than once. */
+  stop(): Promise<void> {
+    return this.enqueue(() => this.stopNow());
+  }
+
+  /**
+   * Stop for good: also detach from a user-supplied MeterProvider and shut the SDK's
+   * MeterProvider down (its readers export a last time). The system cannot start again.
+   */
+  shutdown(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.stopNow();
+      this.bridge?.detach();
+      try {
+        await this.meterProvider.shutdown();
+      } catch (error) {
+        diagnostics.warn('DLM_SHUTDOWN_FAILED', `shutting the MeterProvider down failed: ${String(error)}`);
+      }
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(step);
+    this.transition = next.catch(() => {});
+    return next;
+  }
+
+  private async startNow(): Promise<void> {
     if (this.running) return;
-    await this.stopping;
     this.metricsCollector.start();
     try {
       if (this.config.dashboard.enabled) await this.startDashboard();
       const endpoint = this.config.metrics.endpoint;
-      if (endpoint.enabled) {
+      if (endpoint.enabled && this.config.metrics.enabled) {
         this.metricsServer = await startMetricsServer(this.prometheusReader, {
           host: endpoint.host,
           port: endpoint.port,
@@ -104,20 +137,16 @@ export class MonitoringSystem {
     this.startedAt = Date.now();
   }
 
-  /** Flush every reader, close the servers, stop background work. Safe to call more than once. */
-  stop(): Promise<void> {
-    if (!this.running) return this.stopping ?? Promise.resolve();
+  private async stopNow(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
-    this.stopping = (async () => {
-      try {
-        await this.meterProvider.forceFlush();
-      } catch (error) {
-        diagnostics.warn('DLM_FLUSH_FAILED', `flushing metric readers on stop failed: ${String(error)}`);
-      }
-      await this.closeServers();
-      this.metricsCollector.stop();
-    })();
-    return this.stopping;
+    try {
+      await this.meterProvider.forceFlush();
+    } catch (error) {
+      diagnostics.warn('DLM_FLUSH_FAILED', `flushing metric readers on stop failed: ${String(error)}`);
+    }
+    await this.closeServers();
+    this.metricsCollector.stop();
   }
 
   getMonitoringStatus(): MonitoringStatus {
@@ -154,13 +183,12 @@ export class MonitoringSystem {
     const { host, port, autoRefresh, theme } = this.config.dashboard;
     const app = createDashboardApp({
       getStatus: () => ({ ...this.getMonitoringStatus() }),
-      metricsHandler: createMetricsHandler(this.prometheusReader),
+      metricsHandler: this.config.metrics.enabled ? createMetricsHandler(this.prometheusReader) : undefined,
       autoRefresh,
       theme,
     });
     this.dashboardServer = await new Promise<ServerType>((resolve, reject) => {
-      const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
-      server.once('error', (error: NodeJS.ErrnoException) =>
+      const failed = (error: NodeJS.ErrnoException): void =>
         reject(
           new Error(
             error.code === 'EADDRINUSE'
@@ -168,8 +196,14 @@ export class MonitoringSystem {
               : `Dashboard could not listen on ${host}:${port}: ${error.message}`,
             { cause: error },
           ),
-        ),
-      );
+        );
+      const server = serve({ fetch: app.fetch, hostname: host, port }, () => {
+        server.off('error', failed);
+        // Errors after listening (a broken client socket, say) must not go unheard or crash the app.
+        server.on('error', (error: Error) => diagnostics.error('DLM_DASHBOARD_SERVER', error.message));
+        resolve(server);
+      });
+      server.once('error', failed);
     });
     const address = this.dashboardServer.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -20,10 +20,10 @@ export function setupMonitoring(config?: SetupConfig, options?: MonitoringOption
   const holder = globalThis as GlobalWithInstance;
   const existing = holder[INSTANCE];
   if (existing !== undefined) {
-    if (config !== undefined) {
+    if (config !== undefined || options !== undefined) {
       diagnostics.warn(
         'DLM_ALREADY_SET_UP',
-        'setupMonitoring() was called again with a configuration; the existing monitoring system is returned unchanged.',
+        'setupMonitoring() was called again with a configuration or options; the existing monitoring system is returned unchanged (resetMonitoring() first to rebuild it).',
       );
     }
     return existing;
@@ -38,10 +38,10 @@ export function getMonitoring(): MonitoringSystem {
   return (globalThis as GlobalWithInstance)[INSTANCE] ?? setupMonitoring();
 }
 
-/** Stop and forget the process's monitoring system, so the next setupMonitoring() builds anew (tests). */
+/** Shut down and forget the process's monitoring system, so the next setupMonitoring() builds anew. */
 export async function resetMonitoring(): Promise<void> {
   const holder = globalThis as GlobalWithInstance;
   const existing = holder[INSTANCE];
   holder[INSTANCE] = undefined;
-  await existing?.stop();
+  await existing?.shutdown();
 }

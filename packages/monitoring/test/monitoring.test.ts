@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { diagnostics } from '@datalineage/core';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -25,11 +26,20 @@ function system(config: MonitoringConfigInput = {}) {
 }
 
 describe('setupMonitoring / getMonitoring', () => {
-  it('keeps one monitoring system per process', () => {
-    const first = setupMonitoring({ dashboard: { enabled: false } });
-    expect(setupMonitoring()).toBe(first);
-    expect(setupMonitoring({ dashboard: { port: 1234 } })).toBe(first);
-    expect(getMonitoring()).toBe(first);
+  it('keeps one monitoring system per process, and warns when a second config is ignored', () => {
+    const warnings: string[] = [];
+    const first = setupMonitoring({ dashboard: { enabled: false }, diagnostics: { level: 'warn' } });
+    diagnostics.setSink({ error() {}, warn: (m) => warnings.push(m), info() {}, debug() {} });
+    try {
+      expect(setupMonitoring()).toBe(first);
+      expect(warnings).toEqual([]);
+      expect(setupMonitoring({ dashboard: { port: 1234 } })).toBe(first);
+      expect(getMonitoring()).toBe(first);
+      expect(warnings.filter((w) => w.includes('DLM_ALREADY_SET_UP'))).toHaveLength(1);
+    } finally {
+      diagnostics.setLevel('error');
+      diagnostics.setSink(console);
+    }
   });
 
   it('creates the system with defaults on first getMonitoring()', () => {
@@ -108,6 +118,20 @@ describe('MonitoringSystem servers', () => {
     await monitoring.stop();
   });
 
+  it('runs concurrent start() and stop() one after another, leaving no server behind', async () => {
+    const monitoring = system();
+    await Promise.all([monitoring.start(), monitoring.start()]);
+    const base = monitoring.dashboardAddress as string;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    await monitoring.stop();
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+
+    const starting = monitoring.start();
+    await monitoring.stop();
+    await starting;
+    expect(monitoring.getMonitoringStatus()).toMatchObject({ running: false, dashboard: { running: false } });
+  });
+
   it('fails start() with a clear message when the dashboard port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -143,8 +167,12 @@ describe('MonitoringSystem servers', () => {
     expect(status.metricsCollector.droppedMeasurements).toBe(1);
     expect(status.metricsCollector.droppedByReason).toEqual({ negative_increment: 1 });
     expect(status.metricsCollector.processingTime).toBeGreaterThan(0);
-    expect(status.metricsCollector.memoryEstimateBytes).toBeGreaterThan(1000);
     expect(status.metricsCollector.metricCount).toBeGreaterThanOrEqual(2);
+    const before = status.metricsCollector.memoryEstimateBytes;
+    for (let i = 0; i < 100; i++) monitoring.metricsCollector.increment('more', { i: String(i) });
+    const after = monitoring.getMonitoringStatus().metricsCollector.memoryEstimateBytes;
+    expect(after - before).toBeGreaterThanOrEqual(100 * 100);
+    expect(after - before).toBeLessThanOrEqual(100 * 1000);
   });
 });
 

@@ -67,7 +67,7 @@ export interface SummaryConfig {
    */
   readonly ageBuckets: number;
   /**
-   * Relative error bound of every reported quantile, in (0, 0.5).
+   * Relative error bound of every reported quantile, in [0.0001, 0.5).
    * @default 0.01
    */
   readonly relativeAccuracy: number;
@@ -376,7 +376,7 @@ export const monitoringConfigSchema = z.strictObject({
         .default(() => [0.5, 0.9, 0.95, 0.99]),
       maxAgeSeconds: positive(600),
       ageBuckets: z.int().min(1).max(60).default(5),
-      relativeAccuracy: z.number().gt(0).lt(0.5).default(0.01),
+      relativeAccuracy: z.number().min(0.0001).lt(0.5).default(0.01),
     }),
     endpoint: section({
       enabled: z.boolean().default(false),

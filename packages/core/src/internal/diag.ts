@@ -41,7 +41,11 @@ export class Diagnostics {
     this.setLevel(level);
   }
 
-  /** Disabled levels become no-op functions, so a quiet SDK pays nothing for its diagnostics. */
+  /**
+   * debug becomes a no-op function when disabled; the other levels always forward to
+   * OpenTelemetry's `diag` (itself a no-op until a logger is set) and print only when enabled.
+   * They fire once per cause (warnOnce), never per measurement.
+   */
   setLevel(level: DiagLevel): void {
     const rank = RANK[level];
     const emit =

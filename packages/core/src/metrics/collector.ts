@@ -2,19 +2,15 @@
 // timers) over the collector's own series storage, bridged to OpenTelemetry by a MetricProducer.
 import { hrTime } from '@opentelemetry/core';
 import { emptyResource, type Resource } from '@opentelemetry/resources';
-import type {
-  CollectionResult,
-  MetricCollectOptions,
-  MetricData,
-  MetricProducer,
-} from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, MetricCollectOptions, MetricProducer } from '@opentelemetry/sdk-metrics';
 import { diagnostics } from '../internal/diag.js';
+import { collectFamilies } from './collection.js';
 import { Counter, CounterFamily } from './counter.js';
 import type { FamilyContext, FamilyDefinition } from './family.js';
 import { Gauge, GaugeFamily } from './gauge.js';
 import { DEFAULT_TIME_BUCKETS, Histogram, HistogramFamily } from './histogram.js';
-import { isValidLabelName, isValidMetricName } from './naming.js';
-import { type AnyFamily, familyToMetricData } from './producer.js';
+import { isValidMetricName } from './naming.js';
+import type { AnyFamily } from './producer.js';
 import { LabelSet } from './series.js';
 import { SlotClock } from './sketch/sliding-window.js';
 import { Summary, SummaryFamily, type SummarySettings } from './summary.js';
@@ -27,6 +23,16 @@ import type {
   MetricOptions,
   SummaryOptions,
 } from './types.js';
+import {
+  definitionConflict,
+  explicitConflict,
+  exposedNames,
+  nonNegative,
+  positiveInteger,
+  validBuckets,
+  validLabelNames,
+  validSummary,
+} from './validation.js';
 
 /** Settings of a collector; `setupMonitoring()` fills them from the `metrics` configuration. */
 export interface MetricsCollectorOptions {
@@ -44,7 +50,11 @@ export interface MetricsCollectorOptions {
   cleanupInterval?: number;
   /** Resource reported with the produced metrics. @default an empty resource */
   resource?: Resource;
-  /** Time limit for `collect` callbacks during one collection, in milliseconds. @default 10000 */
+  /**
+   * Time limit for `collect` callbacks during one collection, in milliseconds; below Prometheus'
+   * default 10 s scrape timeout, so a hanging callback costs its metric, not the scrape.
+   * @default 5000
+   */
   collectTimeoutMillis?: number;
   /** Clock in milliseconds, for tests. @default Date.now */
   now?: () => number;
@@ -141,7 +151,7 @@ export class MetricsCollector {
     this.summaryDefaults = validSummary({ ...DEFAULT_SUMMARY, ...options.summary }, 'summary');
     this.idleSeriesExpiry = nonNegative(options.idleSeriesExpiry ?? 0, 'idleSeriesExpiry');
     this.cleanupInterval = nonNegative(options.cleanupInterval ?? 300, 'cleanupInterval');
-    this.collectTimeoutMillis = options.collectTimeoutMillis ?? 10_000;
+    this.collectTimeoutMillis = positiveInteger(options.collectTimeoutMillis ?? 5000, 'collectTimeoutMillis');
     this.resource = options.resource ?? emptyResource();
     this.now = options.now ?? Date.now;
     this.generationStarts = [{ generation: 0, at: this.now() }];
@@ -181,6 +191,8 @@ export class MetricsCollector {
         ),
     };
 
+    // The SDK's own metrics stay outside the series budget: they matter most when it is exhausted.
+    const internal: FamilyContext = { ...this.context, reserveSeries: () => true, releaseSeries: () => {} };
     this.dropped = this.register(
       new CounterFamily(
         this.internalDefinition(
@@ -188,7 +200,7 @@ export class MetricsCollector {
           'Measurements the SDK dropped instead of recording, by reason.',
           ['reason'],
         ),
-        this.context,
+        internal,
       ),
     );
     this.collectionErrorCounter = this.register(
@@ -198,7 +210,7 @@ export class MetricsCollector {
           'Collections in which a metric callback failed; the other metrics were still served.',
           ['reader'],
         ),
-        this.context,
+        internal,
       ),
     );
     const seriesGauge: GaugeFamily = this.register(
@@ -211,7 +223,7 @@ export class MetricsCollector {
           ),
           collect: () => seriesGauge.set(undefined, this.totalSeries),
         },
-        this.context,
+        internal,
       ),
     );
 
@@ -246,7 +258,8 @@ export class MetricsCollector {
   }
 
   /**
-   * Start a timer recording into histogram `name` in seconds.
+   * Start a timer recording into histogram `name` in seconds. A histogram the timer defines gets
+   * unit `s` (`operation_duration_seconds`); one defined earlier keeps its own unit and name.
    * @example
    * { using _t = collector.timer('operation.duration'); await work(); }
    * const t = collector.timer('step.duration'); step(); const seconds = t.stop();
@@ -317,7 +330,7 @@ export class MetricsCollector {
         for (const series of family.allSeries()) memory += series.window.byteSize();
     }
     return {
-      running: this.sweepTimer !== undefined || this.slotClocksRunning,
+      running: this.started,
       metricCount: this.families.size,
       seriesCount,
       droppedMeasurements: this.droppedTotal,
@@ -357,13 +370,19 @@ export class MetricsCollector {
 
   // ---------------------------------------------------------------- lifecycle
 
-  private slotClocksRunning = false;
+  /** Set by stop(): background timers stay off until start(). */
+  private stopped = false;
+  private started = false;
 
-  /** Start background work: summary window clocks and, if configured, the idle-series sweeper. */
+  /**
+   * Start background work: the idle-series sweeper, if configured. (Summary window clocks run
+   * from the first summary on, unless the collector was stopped.) Every timer is unref'd.
+   */
   start(): void {
-    if (!this.slotClocksRunning) {
+    this.started = true;
+    if (this.stopped) {
+      this.stopped = false;
       for (const clock of this.slotClocks.values()) clock.start();
-      this.slotClocksRunning = true;
     }
     if (this.idleSeriesExpiry > 0 && this.sweepTimer === undefined) {
       const every = Math.max(
@@ -375,9 +394,11 @@ export class MetricsCollector {
     }
   }
 
+  /** Stop every background timer. Recording still works; start() resumes the timers. */
   stop(): void {
+    this.started = false;
+    this.stopped = true;
     for (const clock of this.slotClocks.values()) clock.stop();
-    this.slotClocksRunning = false;
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
   }
@@ -413,29 +434,8 @@ export class MetricsCollector {
 
   private async collect(options?: MetricCollectOptions): Promise<CollectionResult> {
     const started = performance.now();
-    const errors: unknown[] = [];
-    const failed = new Set<AnyFamily>();
-    const pending: Promise<void>[] = [];
     const timeout = Math.min(options?.timeoutMillis ?? Number.POSITIVE_INFINITY, this.collectTimeoutMillis);
-    for (const family of this.families.values()) {
-      if (family.collect === undefined) continue;
-      const fail = (error: unknown): void => {
-        failed.add(family);
-        errors.push(new CollectCallbackError(family.name, error));
-      };
-      try {
-        const result = family.collect();
-        if (result instanceof Promise) pending.push(withTimeout(result, timeout).catch(fail));
-      } catch (error) {
-        fail(error);
-      }
-    }
-    if (pending.length > 0) await Promise.all(pending);
-    const endTime = hrTime();
-    const metrics: MetricData[] = [];
-    for (const family of this.families.values()) {
-      if (!failed.has(family)) familyToMetricData(family, endTime, metrics);
-    }
+    const { metrics, errors } = await collectFamilies(this.families.values(), timeout, hrTime);
     this.collections++;
     this.lastCollectionMs = performance.now() - started;
     return {
@@ -455,6 +455,11 @@ export class MetricsCollector {
         `Invalid metric name ${JSON.stringify(name)}: use letters, digits, '_', ':' and '.', not starting with a digit (e.g. "operations.total").`,
       );
     }
+    if (options.labelNames !== undefined) validLabelNames(options.labelNames, kind, name);
+    const cardinalityLimit =
+      options.cardinalityLimit === undefined
+        ? undefined
+        : positiveInteger(options.cardinalityLimit, `${name}: cardinalityLimit`);
     const existing = this.families.get(name);
     if (existing !== undefined) {
       if (existing.kind !== kind) {
@@ -463,33 +468,34 @@ export class MetricsCollector {
         );
       }
       const conflict = definitionConflict(existing, options);
-      if (conflict === undefined) return existing;
-      if (!existing.implicit || existing.seriesCount > 0) {
-        throw new TypeError(`Metric "${name}" is already defined with a different ${conflict}.`);
-      }
-      this.remove(existing); // defined by a by-name call that recorded nothing yet: redefine
-    }
-    const labelNames = options.labelNames;
-    if (labelNames !== undefined) {
-      for (const label of labelNames) {
-        if (
-          !isValidLabelName(label) ||
-          (kind === 'histogram' && label === 'le') ||
-          (kind === 'summary' && label === 'quantile')
-        ) {
-          throw new TypeError(`Metric "${name}": invalid or reserved label name ${JSON.stringify(label)}.`);
-        }
+      if (existing.implicit && existing.seriesCount === 0) {
+        this.remove(existing); // a by-name call defined it but recorded nothing: define it anew
+      } else if (conflict !== undefined) {
+        throw new TypeError(
+          existing.implicit
+            ? `Metric "${name}" was already used by name, which fixed its ${conflict}; define it before its first use.`
+            : `Metric "${name}" is already defined with a different ${conflict}.`,
+        );
+      } else if (existing.implicit) {
+        // Used by name first: the explicit definition's help text, callback and limit take over.
+        existing.implicit = false;
+        if (options.description !== undefined) existing.description = options.description;
+        if (options.collect !== undefined) existing.collect = options.collect;
+        if (cardinalityLimit !== undefined) existing.cardinalityLimit = cardinalityLimit;
+        return existing;
+      } else {
+        const different = explicitConflict(existing, options);
+        if (different !== undefined)
+          throw new TypeError(`Metric "${name}" is already defined with a different ${different}.`);
+        return existing;
       }
     }
     const definition: FamilyDefinition = {
       name,
       description: options.description ?? `${kind} ${name}`,
       unit: options.unit ?? '',
-      labelNames: labelNames === undefined ? undefined : [...labelNames],
-      cardinalityLimit:
-        options.cardinalityLimit === undefined
-          ? this.cardinalityLimit
-          : positiveInteger(options.cardinalityLimit, `${name}: cardinalityLimit`),
+      labelNames: options.labelNames === undefined ? undefined : [...options.labelNames],
+      cardinalityLimit: cardinalityLimit ?? this.cardinalityLimit,
       collect: options.collect,
       implicit: false,
     };
@@ -558,7 +564,7 @@ export class MetricsCollector {
   }
 
   private register<F extends AnyFamily>(family: F): F {
-    const names = sampleNamesOf(family);
+    const names = exposedNames(family);
     for (const sample of names) {
       const owner = this.sampleNames.get(sample);
       if (owner !== undefined && owner !== family.name) {
@@ -594,7 +600,7 @@ export class MetricsCollector {
     this.gauges.delete(family.name);
     this.histograms.delete(family.name);
     this.summaries.delete(family.name);
-    for (const sample of sampleNamesOf(family)) this.sampleNames.delete(sample);
+    for (const sample of exposedNames(family)) this.sampleNames.delete(sample);
   }
 
   private internalDefinition(name: string, description: string, labelNames: string[]): FamilyDefinition {
@@ -614,7 +620,8 @@ export class MetricsCollector {
     let clock = this.slotClocks.get(key);
     if (clock === undefined) {
       clock = new SlotClock((settings.maxAgeSeconds * 1000) / settings.ageBuckets, this.now);
-      if (this.slotClocksRunning) clock.start();
+      // Runs from creation (unref'd), so windows slide even for a collector no one start()s.
+      if (!this.stopped) clock.start();
       this.slotClocks.set(key, clock);
     }
     return clock;
@@ -653,107 +660,4 @@ export class MetricsCollector {
         `Counted in datalineage_monitoring_dropped_measurements_total{reason="${reason}"}; reported once per metric.`,
     );
   }
-}
-
-/** Error recorded when a metric's `collect` callback throws, rejects or times out. */
-export class CollectCallbackError extends Error {
-  override readonly name = 'CollectCallbackError';
-  constructor(
-    readonly metric: string,
-    cause: unknown,
-  ) {
-    super(
-      `collect callback of metric "${metric}" failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
-  }
-}
-
-function withTimeout(promise: Promise<void>, millis: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${millis} ms`)), millis);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sampleNamesOf(family: AnyFamily): string[] {
-  const { sampleName, familyName } = family.prometheus;
-  switch (family.kind) {
-    case 'counter':
-      return [sampleName, `${familyName}_created`];
-    case 'gauge':
-      return [sampleName];
-    case 'histogram':
-      return [sampleName, `${sampleName}_bucket`, `${sampleName}_sum`, `${sampleName}_count`];
-    case 'summary':
-      return [sampleName, `${sampleName}_sum`, `${sampleName}_count`];
-  }
-}
-
-function definitionConflict(
-  family: AnyFamily,
-  options: HistogramOptions & SummaryOptions,
-): string | undefined {
-  if (options.unit !== undefined && options.unit !== family.unit) return 'unit';
-  if (options.labelNames !== undefined) {
-    const declared = family.labelNames;
-    if (declared === undefined || declared.size !== options.labelNames.length) return 'labelNames';
-    for (const name of options.labelNames) if (!declared.has(name)) return 'labelNames';
-  }
-  if (family.kind === 'histogram' && options.buckets !== undefined) {
-    if (
-      options.buckets.length !== family.boundaries.length ||
-      options.buckets.some((b, i) => b !== family.boundaries[i])
-    )
-      return 'buckets';
-  }
-  if (family.kind === 'summary' && options.quantiles !== undefined) {
-    if (
-      options.quantiles.length !== family.quantiles.length ||
-      options.quantiles.some((q, i) => q !== family.quantiles[i])
-    )
-      return 'quantiles';
-  }
-  return undefined;
-}
-
-function positiveInteger(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${what} must be a positive integer, got ${value}`);
-  return value;
-}
-
-function nonNegative(value: number, what: string): number {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value))
-    throw new RangeError(`${what} must be a number ≥ 0, got ${value}`);
-  return value;
-}
-
-function validBuckets(buckets: readonly number[], what: string): readonly number[] {
-  if (buckets.length === 0) throw new RangeError(`${what} must not be empty`);
-  buckets.forEach((bound, i) => {
-    if (typeof bound !== 'number' || !Number.isFinite(bound))
-      throw new RangeError(`${what}[${i}] must be a finite number, got ${bound}`);
-    if (i > 0 && bound <= (buckets[i - 1] as number))
-      throw new RangeError(`${what} must be strictly increasing; ${bound} follows ${buckets[i - 1]}`);
-  });
-  return buckets;
-}
-
-function validSummary(settings: SummarySettings, what: string): SummarySettings {
-  settings.quantiles.forEach((q, i) => {
-    if (!(q > 0 && q < 1)) throw new RangeError(`${what}: quantiles[${i}] must be in (0, 1), got ${q}`);
-    if (i > 0 && q <= (settings.quantiles[i - 1] as number))
-      throw new RangeError(`${what}: quantiles must be strictly increasing`);
-  });
-  if (!(settings.maxAgeSeconds > 0)) throw new RangeError(`${what}: maxAgeSeconds must be > 0`);
-  if (!Number.isInteger(settings.ageBuckets) || settings.ageBuckets < 1)
-    throw new RangeError(`${what}: ageBuckets must be a positive integer`);
-  if (!(settings.relativeAccuracy > 0 && settings.relativeAccuracy < 0.5))
-    throw new RangeError(`${what}: relativeAccuracy must be in (0, 0.5)`);
-  return settings;
 }

@@ -1,7 +1,11 @@
 // Counters: monotonically increasing totals (`operations.total` → `operations_total`).
-import { MetricFamily } from './family.js';
+import { BoundSeries, MetricFamily } from './family.js';
 import { type LabelSet, ScalarSeries } from './series.js';
 import type { Labels } from './types.js';
+
+function isIncrement(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value !== Number.POSITIVE_INFINITY; // NaN fails >= 0
+}
 
 export class CounterFamily extends MetricFamily<ScalarSeries> {
   readonly kind = 'counter' as const;
@@ -11,40 +15,30 @@ export class CounterFamily extends MetricFamily<ScalarSeries> {
   }
 
   add(labels: Labels | undefined, value: number): void {
-    if (typeof value !== 'number' || !(value >= 0) || value === Number.POSITIVE_INFINITY) {
+    if (!isIncrement(value)) {
       this.rejectValue(value, 'counter increment');
       return;
     }
     const series = this.resolve(labels);
-    if (series !== undefined) {
-      series.value += value;
-      series.touched = this.generation;
-    }
+    if (series !== undefined) this.record(series, value);
+  }
+
+  record(series: ScalarSeries, value: number): void {
+    series.value += value;
+    series.touched = this.generation;
   }
 }
 
 /** A counter's series for one label set, resolved once: for hot loops. */
-export class BoundCounter {
-  constructor(
-    private readonly family: CounterFamily,
-    private readonly labels: Labels | undefined,
-    private series: ScalarSeries | undefined,
-  ) {}
-
+export class BoundCounter extends BoundSeries<ScalarSeries, CounterFamily> {
   /** Add `value` (default 1); negative, NaN and infinite values are dropped and counted. */
   inc(value = 1): void {
-    if (typeof value !== 'number' || !(value >= 0) || value === Number.POSITIVE_INFINITY) {
+    if (!isIncrement(value)) {
       this.family.add(this.labels, value); // counts the drop with its reason
       return;
     }
-    let series = this.series;
-    if (series === undefined || series.detached) {
-      // Invalid labels: resolve() counts the drop each time. Swept series: resolved anew.
-      series = this.series = this.family.resolve(this.labels);
-      if (series === undefined) return;
-    }
-    series.value += value;
-    series.touched = this.family.generation;
+    const series = this.live();
+    if (series !== undefined) this.family.record(series, value);
   }
 }
 
@@ -63,6 +57,6 @@ export class Counter {
 
   /** The series for `labels`, resolved once. Invalid labels give a handle that drops and counts. */
   bind(labels?: Labels): BoundCounter {
-    return new BoundCounter(this.family, labels, this.family.resolve(labels));
+    return new BoundCounter(this.family, labels);
   }
 }

@@ -3,7 +3,7 @@
 
 import { childOf, find, insert, LabelNode, type Slot } from './label-tree.js';
 import { isValidLabelName, type PrometheusNames, prometheusLabelName, prometheusNames } from './naming.js';
-import { DETACHED, type LabelSet, type Series } from './series.js';
+import type { LabelSet, Series } from './series.js';
 import type { DropReason, Labels, MetricKind } from './types.js';
 
 /** What a family needs from its collector. */
@@ -35,21 +35,25 @@ export interface FamilyDefinition {
 const NO_LABELS: Labels = Object.freeze({});
 /** The label OpenTelemetry puts on the series that absorbs measurements past the cardinality limit. */
 export const OVERFLOW_LABELS: Labels = Object.freeze({ otel_metric_overflow: 'true' });
+const OVERFLOW_LABEL = 'otel_metric_overflow';
 
 export abstract class MetricFamily<S extends Series = Series> {
   abstract readonly kind: MetricKind;
   readonly name: string;
-  readonly description: string;
   readonly unit: string;
   readonly labelNames: ReadonlySet<string> | undefined;
-  readonly cardinalityLimit: number;
-  readonly collect: (() => void | Promise<void>) | undefined;
-  readonly implicit: boolean;
-  /** Every series of this metric (the overflow series apart). */
-  private seriesList: S[] = [];
+  /** Mutable so an explicit definition can adopt a metric a by-name call created. */
+  description: string;
+  cardinalityLimit: number;
+  collect: (() => void | Promise<void>) | undefined;
+  implicit: boolean;
   /** Current sweep generation, stamped on every series a measurement touches. */
   generation = 0;
+  /** Bumped whenever series are removed: bound handles then resolve their labels again. */
+  version = 0;
   overflowSeries: S | undefined = undefined;
+  /** Every series of this metric (the overflow series apart). */
+  private seriesList: S[] = [];
   /** Label sets → series; see label-tree.ts. */
   private root = new LabelNode<S>();
   /** Nodes on alias paths (label orders other than sorted); bounded, dropped by rebuild(). */
@@ -77,68 +81,51 @@ export abstract class MetricFamily<S extends Series = Series> {
   }
 
   /** Label names this kind reserves for itself (`le`, `quantile`). */
-  protected reservedLabel(_name: string): boolean {
-    return false;
+  protected reservedLabel(name: string): boolean {
+    return name === OVERFLOW_LABEL;
   }
 
   protected abstract createSeries(labelSet: LabelSet, startTimeMs: number): S;
 
   /**
    * The series for a label set, or undefined when the labels are invalid (the measurement is then
-   * dropped and counted). A known label set costs one Map hit per label and no allocation.
+   * dropped and counted). A known label set costs one Map hit per label and no allocation. Never
+   * throws, even for a labels object with throwing getters.
    */
-  resolve(labels: Labels | undefined): S | undefined {
-    if (labels === undefined) return this.unlabeled ?? this.resolveSlow(NO_LABELS);
-    let slot: Slot<S> | undefined = this.root;
-    for (const name in labels) {
-      const value = labels[name];
-      // A series met before the labels end means a longer, unindexed set: the slow path decides.
-      if (typeof value !== 'string' || !(slot instanceof LabelNode)) return this.resolveSlow(labels);
-      slot = childOf<S>(slot, name, value);
-      if (slot === undefined) return this.resolveSlow(labels);
+  resolve(labels: Labels | undefined | null): S | undefined {
+    if (labels === undefined || labels === null) return this.unlabeled ?? this.resolveSlow(NO_LABELS);
+    try {
+      let slot: Slot<S> | undefined = this.root;
+      for (const name in labels) {
+        const value = labels[name];
+        // A series met before the labels end means a longer, unindexed set: the slow path decides.
+        if (typeof value !== 'string' || !(slot instanceof LabelNode)) return this.resolveSlow(labels);
+        slot = childOf<S>(slot, name, value);
+        if (slot === undefined) return this.resolveSlow(labels);
+      }
+      const series = slot instanceof LabelNode ? (slot.series as S | undefined) : slot;
+      return series ?? this.resolveSlow(labels);
+    } catch (error) {
+      this.context.drop('invalid_label_value', this.name, `reading the labels threw: ${String(error)}`);
+      return undefined;
     }
-    const series = slot instanceof LabelNode ? (slot.series as S | undefined) : slot;
-    return series ?? this.resolveSlow(labels);
   }
 
   private resolveSlow(labels: Labels): S | undefined {
-    const names = Object.keys(labels);
-    const translated = new Set<string>();
-    for (const name of names) {
-      const value: unknown = labels[name];
-      if (!isValidLabelName(name)) {
-        this.context.drop('invalid_label_name', this.name, `label name ${JSON.stringify(name)} is not valid`);
-        return undefined;
-      }
-      if (this.reservedLabel(name)) {
-        this.context.drop('reserved_label', this.name, `label name "${name}" is reserved for ${this.kind}s`);
-        return undefined;
-      }
-      if (this.labelNames !== undefined && !this.labelNames.has(name)) {
-        this.context.drop(
-          'undeclared_label',
-          this.name,
-          `label "${name}" is not among the declared labelNames [${[...this.labelNames].join(', ')}]`,
-        );
-        return undefined;
-      }
-      if (typeof value !== 'string') {
-        this.context.drop(
-          'invalid_label_value',
-          this.name,
-          `label "${name}" has a ${typeof value} value; label values must be strings (use String(value))`,
-        );
-        return undefined;
-      }
-      const promName = prometheusLabelName(name);
-      if (translated.has(promName)) {
-        this.context.drop('invalid_label_name', this.name, `labels collide as "${promName}" in Prometheus`);
-        return undefined;
-      }
-      translated.add(promName);
+    const names: string[] = [];
+    // for…in, like the fast path, so both see the same keys (inherited enumerable ones included).
+    for (const name in labels) names.push(name);
+    if (names.length === 0 && typeof labels !== 'object') {
+      this.context.drop('invalid_label_value', this.name, `labels must be an object, got ${typeof labels}`);
+      return undefined;
+    }
+    const problem = this.labelProblem(names, labels);
+    if (problem !== undefined) {
+      this.context.drop(problem.reason, this.name, problem.detail);
+      return undefined;
     }
     const sorted = [...names].sort();
-    let series = find(this.root, sorted, labels as Readonly<Record<string, string>>);
+    let series = find(this.root, sorted, labels);
     if (series === undefined) {
       if (this.seriesList.length >= this.cardinalityLimit || !this.context.reserveSeries()) {
         // Not indexed: overflowing label sets must not grow memory; each one takes this slow path.
@@ -151,10 +138,45 @@ export abstract class MetricFamily<S extends Series = Series> {
     if (names.some((name, i) => name !== sorted[i])) {
       // The caller's key order differs from sorted: index it too, so the next call is fast.
       if (this.aliasNodes > 4 * (this.cardinalityLimit + 1) * Math.max(1, names.length)) this.rebuild();
-      this.aliasNodes += insert(this.root, names, labels as Readonly<Record<string, string>>, series);
+      this.aliasNodes += insert(this.root, names, labels, series);
     }
     if (names.length === 0) this.unlabeled = series;
     return series;
+  }
+
+  /** Why a label set cannot be recorded, if it cannot. */
+  private labelProblem(
+    names: readonly string[],
+    labels: Labels,
+  ): { reason: DropReason; detail: string } | undefined {
+    const translated = new Set<string>();
+    for (const name of names) {
+      const value: unknown = labels[name];
+      if (!isValidLabelName(name)) {
+        return { reason: 'invalid_label_name', detail: `label name ${JSON.stringify(name)} is not valid` };
+      }
+      if (this.reservedLabel(name)) {
+        return { reason: 'reserved_label', detail: `label name "${name}" is reserved` };
+      }
+      if (this.labelNames !== undefined && !this.labelNames.has(name)) {
+        return {
+          reason: 'undeclared_label',
+          detail: `label "${name}" is not among the declared labelNames [${[...this.labelNames].join(', ')}]`,
+        };
+      }
+      if (typeof value !== 'string') {
+        return {
+          reason: 'invalid_label_value',
+          detail: `label "${name}" has a ${value === null ? 'null' : typeof value} value; label values must be strings (use String(value))`,
+        };
+      }
+      const promName = prometheusLabelName(name);
+      if (translated.has(promName)) {
+        return { reason: 'invalid_label_name', detail: `labels collide as "${promName}" in Prometheus` };
+      }
+      translated.add(promName);
+    }
+    return undefined;
   }
 
   /** Rebuild the index from the live series (canonical paths only). */
@@ -189,23 +211,19 @@ export abstract class MetricFamily<S extends Series = Series> {
 
   /**
    * Drop series whose last update is older than generation `before`; returns how many went.
-   * Bound handles to a dropped series see `detached` and resolve their labels again.
+   * Bound handles notice the new `version` and resolve their labels again — onto a real series
+   * if the sweep made room, even when they had been writing to the overflow series.
    */
   sweep(before: number): number {
     const live: S[] = [];
     for (const series of this.seriesList) {
-      if (series.touched >= before) {
-        live.push(series);
-      } else {
-        series.touched = DETACHED;
-        this.context.releaseLabels(series.labelSet);
-      }
+      if (series.touched >= before) live.push(series);
+      else this.context.releaseLabels(series.labelSet);
     }
     const removed = this.seriesList.length - live.length;
     let changed = removed > 0;
     const overflow = this.overflowSeries;
     if (overflow !== undefined && overflow.touched < before) {
-      overflow.touched = DETACHED;
       this.context.releaseLabels(overflow.labelSet);
       this.overflowSeries = undefined;
       changed = true;
@@ -213,6 +231,7 @@ export abstract class MetricFamily<S extends Series = Series> {
     if (changed) {
       this.seriesList = live;
       this.rebuild();
+      this.version++;
     }
     this.context.releaseSeries(removed);
     return removed;
@@ -227,5 +246,43 @@ export abstract class MetricFamily<S extends Series = Series> {
     else reason = 'negative_increment';
     const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
     this.context.drop(reason, this.name, `${what} got ${shown}`);
+  }
+}
+
+/**
+ * What every bound handle shares: the labels (copied at bind time), the series they resolved to,
+ * and the family version it was resolved at. `live()` is the one check on the bound record path.
+ */
+export abstract class BoundSeries<S extends Series, F extends MetricFamily<S>> {
+  protected readonly labels: Labels | undefined;
+  private series: S | undefined;
+  private version: number;
+
+  constructor(
+    protected readonly family: F,
+    labels: Labels | undefined | null,
+  ) {
+    this.labels = copyLabels(labels);
+    this.version = family.version;
+    this.series = family.resolve(this.labels);
+  }
+
+  /** The series to write to; undefined (the drop already counted) when the labels are invalid. */
+  protected live(): S | undefined {
+    if (this.series === undefined || this.version !== this.family.version) {
+      this.version = this.family.version;
+      this.series = this.family.resolve(this.labels);
+    }
+    return this.series;
+  }
+}
+
+/** A private copy, so a caller mutating its object later cannot move a bound handle. */
+function copyLabels(labels: Labels | undefined | null): Labels | undefined {
+  if (labels === undefined || labels === null || typeof labels !== 'object') return labels ?? undefined;
+  try {
+    return Object.freeze({ ...labels });
+  } catch {
+    return labels; // unreadable: resolve() counts the drop on use
   }
 }

@@ -1,9 +1,9 @@
 // Gauges: values that go up and down (`memory.usage`, `queue.size`).
-import { MetricFamily } from './family.js';
+import { BoundSeries, MetricFamily } from './family.js';
 import { type LabelSet, ScalarSeries } from './series.js';
 import type { Labels } from './types.js';
 
-function isFiniteNumber(value: unknown): value is number {
+export function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && value - value === 0; // false for NaN and ±Infinity
 }
 
@@ -40,19 +40,7 @@ export class GaugeFamily extends MetricFamily<ScalarSeries> {
 }
 
 /** A gauge's series for one label set, resolved once. */
-export class BoundGauge {
-  constructor(
-    private readonly family: GaugeFamily,
-    private readonly labels: Labels | undefined,
-    private series: ScalarSeries | undefined,
-  ) {}
-
-  /** The live series; undefined (drop already counted) when the labels are invalid. */
-  private live(): ScalarSeries | undefined {
-    if (this.series === undefined || this.series.detached) this.series = this.family.resolve(this.labels);
-    return this.series;
-  }
-
+export class BoundGauge extends BoundSeries<ScalarSeries, GaugeFamily> {
   set(value: number): void {
     if (!isFiniteNumber(value)) {
       this.family.set(this.labels, value); // counts the drop with its reason
@@ -80,7 +68,7 @@ export class BoundGauge {
   }
 }
 
-/** A defined gauge. */
+/** A defined gauge. Arguments follow the by-name API: labels first for `inc`/`dec` as for counters. */
 export class Gauge {
   constructor(private readonly family: GaugeFamily) {}
 
@@ -92,15 +80,15 @@ export class Gauge {
     this.family.set(labels, value);
   }
 
-  inc(delta = 1, labels?: Labels): void {
+  inc(labels?: Labels, delta = 1): void {
     this.family.add(labels, delta);
   }
 
-  dec(delta = 1, labels?: Labels): void {
+  dec(labels?: Labels, delta = 1): void {
     this.family.add(labels, -delta);
   }
 
   bind(labels?: Labels): BoundGauge {
-    return new BoundGauge(this.family, labels, this.family.resolve(labels));
+    return new BoundGauge(this.family, labels);
   }
 }

@@ -1,5 +1,5 @@
 // Histograms: explicit-bucket distributions (`response.time`); timers record into them in seconds.
-import { type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
+import { BoundSeries, type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
 import { HistogramSeries, type LabelSet } from './series.js';
 import type { Labels } from './types.js';
 
@@ -23,7 +23,7 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
   }
 
   protected override reservedLabel(name: string): boolean {
-    return name === 'le';
+    return name === 'le' || super.reservedLabel(name);
   }
 
   /** Also hand every accepted observation to `mirror` (see otel-bridge.ts). */
@@ -71,24 +71,14 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
 }
 
 /** A histogram's series for one label set, resolved once. */
-export class BoundHistogram {
-  constructor(
-    private readonly family: HistogramFamily,
-    private readonly labels: Labels | undefined,
-    private series: HistogramSeries | undefined,
-  ) {}
-
+export class BoundHistogram extends BoundSeries<HistogramSeries, HistogramFamily> {
   observe(value: number): void {
     if (typeof value !== 'number' || value - value !== 0) {
       this.family.observe(this.labels, value); // counts the drop with its reason
       return;
     }
-    let series = this.series;
-    if (series === undefined || series.detached) {
-      series = this.series = this.family.resolve(this.labels);
-      if (series === undefined) return;
-    }
-    this.family.record(series, value);
+    const series = this.live();
+    if (series !== undefined) this.family.record(series, value);
   }
 }
 
@@ -105,6 +95,6 @@ export class Histogram {
   }
 
   bind(labels?: Labels): BoundHistogram {
-    return new BoundHistogram(this.family, labels, this.family.resolve(labels));
+    return new BoundHistogram(this.family, labels);
   }
 }

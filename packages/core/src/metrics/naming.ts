@@ -2,43 +2,47 @@
 // and translating them to Prometheus conventions, once, at definition time.
 
 /** UCUM units (as OpenTelemetry uses them) and the word Prometheus puts in the metric name. */
-const UNIT_WORDS: Readonly<Record<string, string>> = {
-  d: 'days',
-  h: 'hours',
-  min: 'minutes',
-  s: 'seconds',
-  ms: 'milliseconds',
-  us: 'microseconds',
-  ns: 'nanoseconds',
-  By: 'bytes',
-  KiBy: 'kibibytes',
-  MiBy: 'mebibytes',
-  GiBy: 'gibibytes',
-  TiBy: 'tibibytes',
-  KBy: 'kilobytes',
-  MBy: 'megabytes',
-  GBy: 'gigabytes',
-  TBy: 'terabytes',
-  m: 'meters',
-  V: 'volts',
-  A: 'amperes',
-  J: 'joules',
-  W: 'watts',
-  g: 'grams',
-  Cel: 'celsius',
-  Hz: 'hertz',
-  '%': 'percent',
-};
+const UNIT_WORDS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    d: 'days',
+    h: 'hours',
+    min: 'minutes',
+    s: 'seconds',
+    ms: 'milliseconds',
+    us: 'microseconds',
+    ns: 'nanoseconds',
+    By: 'bytes',
+    KiBy: 'kibibytes',
+    MiBy: 'mebibytes',
+    GiBy: 'gibibytes',
+    TiBy: 'tibibytes',
+    KBy: 'kilobytes',
+    MBy: 'megabytes',
+    GBy: 'gigabytes',
+    TBy: 'terabytes',
+    m: 'meters',
+    V: 'volts',
+    A: 'amperes',
+    J: 'joules',
+    W: 'watts',
+    g: 'grams',
+    Cel: 'celsius',
+    Hz: 'hertz',
+    '%': 'percent',
+  }),
+);
 
-const PER_UNIT_WORDS: Readonly<Record<string, string>> = {
-  s: 'second',
-  m: 'minute',
-  h: 'hour',
-  d: 'day',
-  w: 'week',
-  mo: 'month',
-  y: 'year',
-};
+const PER_UNIT_WORDS: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    s: 'second',
+    m: 'minute',
+    h: 'hour',
+    d: 'day',
+    w: 'week',
+    mo: 'month',
+    y: 'year',
+  }),
+);
 
 /** Names users may define: the guide's dotted style (`operations.total`) or Prometheus style. */
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:.\-/]*$/;
@@ -46,7 +50,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:.\-/]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_.]*$/;
 
 export function isValidMetricName(name: string): boolean {
-  return name.length > 0 && name.length <= 255 && METRIC_NAME.test(name);
+  // At least one letter or digit: `_` or `__` alone would translate to an empty name.
+  return typeof name === 'string' && name.length <= 255 && METRIC_NAME.test(name) && /[a-zA-Z0-9]/.test(name);
 }
 
 export function isValidLabelName(name: string): boolean {
@@ -70,11 +75,11 @@ export function unitSuffix(unit: string, kind: 'counter' | 'gauge' | 'histogram'
   if (slash !== -1) {
     const main = cleaned.slice(0, slash);
     const per = cleaned.slice(slash + 1);
-    const mainWord = UNIT_WORDS[main] ?? sanitize(main, false);
-    const perWord = PER_UNIT_WORDS[per] ?? UNIT_WORDS[per] ?? sanitize(per, false);
+    const mainWord = UNIT_WORDS.get(main) ?? sanitize(main, false);
+    const perWord = PER_UNIT_WORDS.get(per) ?? UNIT_WORDS.get(per) ?? sanitize(per, false);
     return mainWord === '' ? `per_${perWord}` : `${mainWord}_per_${perWord}`;
   }
-  return UNIT_WORDS[cleaned] ?? sanitize(cleaned, false);
+  return UNIT_WORDS.get(cleaned) ?? sanitize(cleaned, false);
 }
 
 /** Names a metric family carries in the Prometheus exposition. */
@@ -97,9 +102,11 @@ export function prometheusNames(
   kind: 'counter' | 'gauge' | 'histogram' | 'summary',
   unit = '',
 ): PrometheusNames {
-  let base = sanitize(name, true).replace(/_$/, '');
+  let base = sanitize(name, true);
+  if (base.length > 1 && base.endsWith('_')) base = base.slice(0, -1);
   const isCounter = kind === 'counter';
-  if (isCounter && base.endsWith('_total')) base = base.slice(0, -'_total'.length);
+  if (isCounter && base.endsWith('_total') && base.length > '_total'.length)
+    base = base.slice(0, -'_total'.length);
   const suffix = unitSuffix(unit, kind);
   if (suffix !== '' && !base.endsWith(`_${suffix}`) && base !== suffix) base = `${base}_${suffix}`;
   return {
@@ -121,9 +128,11 @@ export function escapeLabelValue(value: string): string {
     : value;
 }
 
-/** Escape HELP text: backslash and newline. */
-export function escapeHelp(text: string): string {
-  return /[\\\n]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : text;
+/** Escape HELP text: backslash and newline, and for OpenMetrics also the double quote. */
+export function escapeHelp(text: string, openMetrics = false): string {
+  let out = /[\\\n]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : text;
+  if (openMetrics && out.includes('"')) out = out.replace(/"/g, '\\"');
+  return out;
 }
 
 /**

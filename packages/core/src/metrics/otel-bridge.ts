@@ -2,7 +2,8 @@
 // registered, say), whose readers were built without the collector's producer. Counters, gauges
 // and summaries become observable instruments read at collection time, so their record path is
 // unchanged; histograms have no observable form in OpenTelemetry, so each observation is also
-// recorded into an OpenTelemetry histogram — the bridge's one per-call cost, paid only when used.
+// recorded into an OpenTelemetry histogram — the bridge's one per-call cost, paid only when used —
+// from the moment the bridge is attached (earlier histogram observations are not replayed).
 import { type MeterProvider, type ObservableResult, ValueType } from '@opentelemetry/api';
 import type { MetricsCollector } from './collector.js';
 import type { AnyFamily } from './producer.js';

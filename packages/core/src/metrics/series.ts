@@ -33,11 +33,8 @@ export class LabelSet {
  */
 const EPOCH_MS = Date.now();
 
-/** The `touched` value of a series the sweeper dropped. */
-export const DETACHED = -1;
-
 export class Series {
-  /** Sweep generation of the last update (DETACHED once dropped: bound handles then re-resolve). */
+  /** Sweep generation of the last update; the idle-series sweeper compares it. */
   touched: number;
   private readonly startOffset: number;
 
@@ -57,10 +54,6 @@ export class Series {
 
   get labels(): Labels {
     return this.labelSet.labels;
-  }
-
-  get detached(): boolean {
-    return this.touched === DETACHED;
   }
 }
 

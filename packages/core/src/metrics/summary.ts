@@ -1,6 +1,6 @@
 // Summaries: quantiles over a sliding time window (prom-client's maxAgeSeconds/ageBuckets), from
 // a DDSketch with a stated relative-error bound; sum and count over the series' lifetime.
-import { type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
+import { BoundSeries, type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
 import { type LabelSet, SummarySeries } from './series.js';
 import { SlidingWindowSketch, type SlotClock } from './sketch/sliding-window.js';
 import type { Labels } from './types.js';
@@ -30,7 +30,7 @@ export class SummaryFamily extends MetricFamily<SummarySeries> {
   }
 
   protected override reservedLabel(name: string): boolean {
-    return name === 'quantile';
+    return name === 'quantile' || super.reservedLabel(name);
   }
 
   protected createSeries(labelSet: LabelSet, startTimeMs: number): SummarySeries {
@@ -66,24 +66,14 @@ export class SummaryFamily extends MetricFamily<SummarySeries> {
 }
 
 /** A summary's series for one label set, resolved once. */
-export class BoundSummary {
-  constructor(
-    private readonly family: SummaryFamily,
-    private readonly labels: Labels | undefined,
-    private series: SummarySeries | undefined,
-  ) {}
-
+export class BoundSummary extends BoundSeries<SummarySeries, SummaryFamily> {
   observe(value: number): void {
     if (typeof value !== 'number' || value - value !== 0) {
-      this.family.observe(this.labels, value);
+      this.family.observe(this.labels, value); // counts the drop with its reason
       return;
     }
-    let series = this.series;
-    if (series === undefined || series.detached) {
-      series = this.series = this.family.resolve(this.labels);
-      if (series === undefined) return;
-    }
-    this.family.record(series, value);
+    const series = this.live();
+    if (series !== undefined) this.family.record(series, value);
   }
 }
 
@@ -100,6 +90,6 @@ export class Summary {
   }
 
   bind(labels?: Labels): BoundSummary {
-    return new BoundSummary(this.family, labels, this.family.resolve(labels));
+    return new BoundSummary(this.family, labels);
   }
 }

@@ -1,16 +1,19 @@
 // Serializes OpenTelemetry metric data to the Prometheus text exposition (0.0.4) or OpenMetrics
 // 1.0. Names and label strings the collector tagged are reused; other MetricData (from the
-// OpenTelemetry SDK's own instruments) is translated by the same rules.
+// OpenTelemetry SDK's own instruments) is translated by the same rules and made valid.
 import {
+  diagnostics,
   escapeHelp,
-  formatLabelPairs,
+  escapeLabelValue,
   PROMETHEUS_LABELS,
   PROMETHEUS_METRIC,
   PROMETHEUS_SKIP,
   type PrometheusMetricTag,
   type PrometheusNames,
+  prometheusLabelName,
   prometheusNames,
 } from '@datalineage/core';
+import type { Attributes } from '@opentelemetry/api';
 import {
   DataPointType,
   type Histogram,
@@ -32,15 +35,11 @@ export function formatValue(value: number): string {
   return value > 0 ? '+Inf' : '-Inf';
 }
 
-interface Family {
-  kind: PrometheusMetricTag['kind'];
-  names: PrometheusNames;
-  help: string;
-}
+type Family = Pick<PrometheusMetricTag, 'kind' | 'names' | 'help' | 'summary'>;
 
 const translated = new Map<string, Family>();
 
-/** Names and type for MetricData the collector did not tag, cached by name and point type. */
+/** How a MetricData is named and typed: the collector's tag, or a translation cached by name. */
 function familyOf(metric: MetricData): Family {
   const tagged = (metric as unknown as Record<symbol, PrometheusMetricTag | undefined>)[PROMETHEUS_METRIC];
   if (tagged !== undefined) return tagged;
@@ -66,9 +65,34 @@ function familyOf(metric: MetricData): Family {
   return family;
 }
 
-function labelsOf(point: { attributes: Record<string, unknown> }): string {
+/**
+ * Labels of a data point from an OpenTelemetry instrument (not the collector): names translated,
+ * empty ones skipped, names that collide once translated joined with `;` in key order (as
+ * OpenTelemetry's Prometheus rules say), and `le` / `quantile` renamed `exported_…`.
+ */
+function foreignLabels(attributes: Attributes, kind: Family['kind']): string {
+  const byName = new Map<string, string[]>();
+  for (const key of Object.keys(attributes).sort()) {
+    const value = attributes[key];
+    if (value === undefined || value === null || key === '') continue;
+    let name = prometheusLabelName(key);
+    if ((kind === 'histogram' && name === 'le') || (kind === 'summary' && name === 'quantile'))
+      name = `exported_${name}`;
+    const text =
+      typeof value === 'string' ? value : Array.isArray(value) ? JSON.stringify(value) : String(value);
+    const values = byName.get(name);
+    if (values === undefined) byName.set(name, [text]);
+    else values.push(text);
+  }
+  let out = '';
+  for (const [name, values] of byName)
+    out += `${out === '' ? '' : ','}${name}="${escapeLabelValue(values.join(';'))}"`;
+  return out;
+}
+
+function labelsOf(point: { attributes: Attributes }, kind: Family['kind']): string {
   const cached = (point as unknown as Record<symbol, string | undefined>)[PROMETHEUS_LABELS];
-  return cached ?? formatLabelPairs(point.attributes);
+  return cached ?? foreignLabels(point.attributes, kind);
 }
 
 function braces(labels: string): string {
@@ -77,56 +101,89 @@ function braces(labels: string): string {
 
 /**
  * Render every metric of `resourceMetrics`. Families that appear more than once (the same name
- * from two scopes) are merged under one header, as Prometheus requires.
+ * from two producers or scopes) are merged under one header, as Prometheus requires, keeping the
+ * first of any series that appears twice; a name used by two kinds keeps the first kind. The
+ * collector's metrics come first, so they win over look-alike OpenTelemetry instruments.
  */
 export function serialize(resourceMetrics: ResourceMetrics, format: ExpositionFormat = 'text'): string {
   const openMetrics = format === 'openmetrics';
+  const all = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  const isTagged = (metric: MetricData): boolean =>
+    (metric as unknown as Record<symbol, unknown>)[PROMETHEUS_METRIC] !== undefined;
   const groups = new Map<string, { family: Family; metrics: MetricData[] }>();
-  for (const scope of resourceMetrics.scopeMetrics) {
-    for (const metric of scope.metrics) {
-      if ((metric as unknown as Record<symbol, unknown>)[PROMETHEUS_SKIP] === true) continue;
-      if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) continue; // no text form
-      const family = familyOf(metric);
-      const group = groups.get(family.names.sampleName);
-      if (group === undefined) groups.set(family.names.sampleName, { family, metrics: [metric] });
-      else if (group.family.kind === family.kind) group.metrics.push(metric);
-    }
+  for (const metric of [...all.filter(isTagged), ...all.filter((m) => !isTagged(m))]) {
+    if ((metric as unknown as Record<symbol, unknown>)[PROMETHEUS_SKIP] === true) continue;
+    if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) continue; // no text form
+    const family = familyOf(metric);
+    const key = openMetrics ? family.names.familyName : family.names.sampleName;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { family, metrics: [metric] });
+    else if (group.family.kind === family.kind) group.metrics.push(metric);
+    else
+      diagnostics.warnOnce(
+        'DLM_EXPOSITION_NAME_CLASH',
+        key,
+        `metric "${metric.descriptor.name}" (${family.kind}) has the Prometheus name of a ${group.family.kind} already exposed; it is left out of /metrics. Rename one of them.`,
+      );
   }
   const chunks: string[] = [];
   for (const { family, metrics } of groups.values()) {
     const { sampleName, familyName, unit } = family.names;
     const headerName = openMetrics ? familyName : sampleName;
-    let out = `# HELP ${headerName} ${escapeHelp(family.help)}\n# TYPE ${headerName} ${family.kind}\n`;
+    let out = `# HELP ${headerName} ${escapeHelp(family.help, openMetrics)}\n# TYPE ${headerName} ${family.kind}\n`;
     if (openMetrics && unit !== '') out += `# UNIT ${headerName} ${unit}\n`;
-    for (const metric of metrics) out += samples(metric, family, sampleName);
+    const seen = metrics.length > 1 ? new Set<string>() : undefined;
+    for (const metric of metrics) out += samples(metric, familyOf(metric), sampleName, openMetrics, seen);
     chunks.push(out);
   }
   if (openMetrics) chunks.push('# EOF\n');
   return chunks.join('');
 }
 
-function samples(metric: MetricData, family: Family, name: string): string {
+/** True when this label set was already rendered for the family (merged producers). */
+function repeated(seen: Set<string> | undefined, labels: string): boolean {
+  if (seen === undefined) return false;
+  if (seen.has(labels)) return true;
+  seen.add(labels);
+  return false;
+}
+
+function samples(
+  metric: MetricData,
+  family: Family,
+  name: string,
+  openMetrics: boolean,
+  seen: Set<string> | undefined,
+): string {
   let out = '';
-  const summary = (family as PrometheusMetricTag).summary;
+  const summary = family.summary;
   if (summary !== undefined) {
     const quantileLabels = summary.quantileLabels;
     for (const series of summary.series) {
+      if (repeated(seen, series.labels)) continue;
       const prefix = series.labels === '' ? '{' : `{${series.labels},`;
       for (let i = 0; i < quantileLabels.length; i++) {
         out += `${name}${prefix}quantile="${quantileLabels[i]}"} ${formatValue(series.quantiles[i] as number)}\n`;
       }
       const labels = braces(series.labels);
-      out += `${name}_sum${labels} ${formatValue(series.sum)}\n${name}_count${labels} ${series.count}\n`;
+      // OpenMetrics allows _sum only where no observation was negative.
+      if (!openMetrics || series.sum >= 0) out += `${name}_sum${labels} ${formatValue(series.sum)}\n`;
+      out += `${name}_count${labels} ${series.count}\n`;
     }
     return out;
   }
   if (metric.dataPointType === DataPointType.HISTOGRAM) {
-    for (const point of metric.dataPoints) out += histogramSamples(name, labelsOf(point), point.value);
+    for (const point of metric.dataPoints) {
+      const labels = labelsOf(point, family.kind);
+      if (!repeated(seen, labels)) out += histogramSamples(name, labels, point.value, openMetrics);
+    }
     return out;
   }
   if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
-    for (const point of metric.dataPoints)
-      out += `${name}${braces(labelsOf(point))} ${formatValue(point.value)}\n`;
+    for (const point of metric.dataPoints) {
+      const labels = labelsOf(point, family.kind);
+      if (!repeated(seen, labels)) out += `${name}${braces(labels)} ${formatValue(point.value)}\n`;
+    }
   }
   return out;
 }
@@ -134,7 +191,7 @@ function samples(metric: MetricData, family: Family, name: string): string {
 /** Bucket `le` strings per boundaries array, computed once. */
 const leCache = new WeakMap<number[], string[]>();
 
-function histogramSamples(name: string, labels: string, value: Histogram): string {
+function histogramSamples(name: string, labels: string, value: Histogram, openMetrics: boolean): string {
   const boundaries = value.buckets.boundaries;
   let le = leCache.get(boundaries);
   if (le === undefined) {
@@ -151,7 +208,12 @@ function histogramSamples(name: string, labels: string, value: Histogram): strin
   }
   cumulative += counts[le.length] ?? 0;
   const plain = braces(labels);
-  out += `${prefix}+Inf"} ${cumulative}\n${name}_sum${plain} ${formatValue(value.sum ?? 0)}\n${name}_count${plain} ${value.count}\n`;
+  out += `${prefix}+Inf"} ${cumulative}\n`;
+  // OpenMetrics allows _sum only where no observation was negative.
+  if (!openMetrics || !(value.min !== undefined && value.min < 0)) {
+    out += `${name}_sum${plain} ${formatValue(value.sum ?? 0)}\n`;
+  }
+  out += `${name}_count${plain} ${value.count}\n`;
   return out;
 }
 
