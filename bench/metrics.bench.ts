@@ -309,9 +309,13 @@ function heapUsed(): number {
   return heapUsed + arrayBuffers; // typed arrays keep their bytes outside the heap
 }
 
-/** Heap bytes per series for the 10k-series population, per implementation, built one at a time. */
-export function heapPerSeries(): Record<string, number> {
-  const out: Record<string, number> = {};
+/**
+ * Heap (plus array-buffer) bytes per series for the 10k-series population, per implementation,
+ * built one at a time; the median of five interleaved rounds, since a single GC-based reading
+ * moves by ±10%.
+ */
+export function heapPerSeries(rounds = 5): Record<string, number> {
+  const samples: Record<string, number[]> = {};
   const keep: unknown[] = [];
   const build: Record<string, () => unknown> = {
     datalineage: () => {
@@ -362,11 +366,18 @@ export function heapPerSeries(): Record<string, number> {
       return o;
     },
   };
-  for (const [name, make] of Object.entries(build)) {
-    const before = heapUsed();
-    keep.push(make());
-    out[name] = (heapUsed() - before) / 10_000;
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, make] of Object.entries(build)) {
+      const before = heapUsed();
+      keep.push(make());
+      (samples[name] ??= []).push((heapUsed() - before) / 10_000);
+      keep.length = 0;
+    }
   }
-  keep.length = 0;
-  return out;
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, values]) => [
+      name,
+      [...values].sort((a, b) => a - b)[values.length >> 1] as number,
+    ]),
+  );
 }

@@ -9,8 +9,6 @@
 export type Slot<S> = LabelNode<S> | S;
 
 export class LabelNode<S> {
-  /** The series of the label set that ends here while longer sets pass through. */
-  series: S | undefined = undefined;
   /** The label name this node's children are keyed by (the first name seen at this depth). */
   name: string | undefined = undefined;
   /** The first child, inline: its value and slot. */
@@ -18,14 +16,31 @@ export class LabelNode<S> {
   child: Slot<S> | undefined = undefined;
   /** Further children by value. */
   children: Map<string, Slot<S>> | undefined = undefined;
+  /** What few nodes need, kept apart so every node stays small. */
+  rare: RareParts<S> | undefined = undefined;
+
+  /** The series of the label set that ends here while longer sets pass through. */
+  get series(): S | undefined {
+    return this.rare?.series;
+  }
+
+  set series(series: S | undefined) {
+    if (series === undefined && this.rare === undefined) return;
+    this.rare ??= {};
+    this.rare.series = series;
+  }
+}
+
+interface RareParts<S> {
+  series?: S | undefined;
   /** Children for other label names at this depth: name → value → slot. */
-  others: Map<string, Map<string, Slot<S>>> | undefined = undefined;
+  others?: Map<string, Map<string, Slot<S>>>;
 }
 
 /** The slot for `name="value"` under `node`, if any. */
 export function childOf<S>(node: LabelNode<S>, name: string, value: string): Slot<S> | undefined {
   if (name === node.name) return value === node.value ? node.child : node.children?.get(value);
-  return node.others?.get(name)?.get(value);
+  return node.rare?.others?.get(name)?.get(value);
 }
 
 function setChild<S>(node: LabelNode<S>, name: string, value: string, slot: Slot<S>): void {
@@ -40,11 +55,12 @@ function setChild<S>(node: LabelNode<S>, name: string, value: string, slot: Slot
     }
     return;
   }
-  node.others ??= new Map();
-  let byValue = node.others.get(name);
+  node.rare ??= {};
+  node.rare.others ??= new Map();
+  let byValue = node.rare.others.get(name);
   if (byValue === undefined) {
     byValue = new Map();
-    node.others.set(name, byValue);
+    node.rare.others.set(name, byValue);
   }
   byValue.set(value, slot);
 }

@@ -71,16 +71,16 @@ export class HistogramSeries extends Series {
   readonly data: number[];
   count = 0;
 
-  constructor(
-    labelSet: LabelSet,
-    startTimeMs: number,
-    generation: number,
-    readonly bucketCount: number,
-  ) {
+  constructor(labelSet: LabelSet, startTimeMs: number, generation: number, bucketCount: number) {
     super(labelSet, startTimeMs, generation);
     this.data = new Array<number>(bucketCount + 4).fill(0);
     this.data[bucketCount + 2] = Number.POSITIVE_INFINITY; // min
     this.data[bucketCount + 3] = Number.NEGATIVE_INFINITY; // max
+  }
+
+  /** Finite bucket bounds (derived from the array, to keep the series one field smaller). */
+  get bucketCount(): number {
+    return this.data.length - 4;
   }
 
   /** Per-bucket counts, the last for +Inf. */
