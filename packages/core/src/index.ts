@@ -12,7 +12,10 @@ export {
   type EnvironmentVariable,
   type ExportersConfig,
   type LoadConfigOptions,
+  type LogRedactionConfig,
+  type LogSamplingConfig,
   type LogsConfig,
+  type LogsOtlpConfig,
   loadConfig,
   type MetricsConfig,
   type MonitoringConfig,
@@ -21,6 +24,57 @@ export {
   parseConfig,
 } from './config/index.js';
 export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';
+export {
+  type AnalysisScope,
+  LogAggregator,
+  type LogAggregatorOptions,
+  type LogAggregatorStats,
+  type LogDropReason,
+} from './logs/aggregator.js';
+export {
+  type AnalysisEntry,
+  type CountsOverTime,
+  countOverTime,
+  type ErrorRate,
+  errorRate,
+  type LoggerCount,
+  type LogSummary,
+  parseBucket,
+  summarize,
+  topLoggers,
+} from './logs/analysis.js';
+export {
+  type ConsoleCapture,
+  type ConsoleCaptureOptions,
+  LogHandler,
+  type LogHandlerOptions,
+  type LogHandlerRecord,
+  type PinoDestination,
+  type PinoDestinationOptions,
+} from './logs/bridges/log-handler.js';
+export { LogFilter, type LogFilterOptions } from './logs/filter.js';
+export { levelName, toLogLevel } from './logs/levels.js';
+export {
+  DEFAULT_MASKERS,
+  type Masker,
+  minePatterns,
+  PatternMiner,
+  type PatternMinerOptions,
+  type Template,
+} from './logs/patterns.js';
+export { LogPipeline, type SamplingOptions } from './logs/pipeline.js';
+export { DEFAULT_REDACT_KEYS, RedactionConfigError, Redactor, type RedactorOptions } from './logs/redact.js';
+export { compileSearchPattern, InvalidSearchPatternError, type SearchPattern } from './logs/safe-regex.js';
+export type { SearchOptions, SearchResult } from './logs/search.js';
+export {
+  type LogEntry,
+  type LogError,
+  type LogInput,
+  LogLevel,
+  type LogLevelName,
+  type LogSink,
+  LogSource,
+} from './logs/types.js';
 export { CollectCallbackError } from './metrics/collection.js';
 export {
   type MetricInfo,

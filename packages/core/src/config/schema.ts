@@ -189,6 +189,81 @@ export interface LogsConfig {
    * @default 3600
    */
   readonly cleanupInterval: number;
+  /**
+   * Longest message kept, in UTF-8 bytes (≥ 64); longer ones are cut with a marker.
+   * @default 65536
+   */
+  readonly maxMessageBytes: number;
+  /** Keep only a share of records below ERROR (ERROR and CRITICAL are always kept). */
+  readonly sampling: LogSamplingConfig;
+  /** Secrets replaced before storage and export. */
+  readonly redaction: LogRedactionConfig;
+  /** Shipping logs over OTLP/HTTP. */
+  readonly otlp: LogsOtlpConfig;
+  /**
+   * Milliseconds one search may run before it stops and says so.
+   * @default 2000
+   */
+  readonly searchTimeBudgetMs: number;
+}
+
+export interface LogSamplingConfig {
+  /**
+   * Share of records kept at every level below ERROR, in [0, 1].
+   * @default 1
+   */
+  readonly ratio: number;
+  /**
+   * Per-level shares overriding `ratio`.
+   * @default {}
+   * @example { DEBUG: 0.01, INFO: 0.1 }
+   */
+  readonly levels: Readonly<Partial<Record<'DEBUG' | 'INFO' | 'WARNING', number>>>;
+}
+
+export interface LogRedactionConfig {
+  /** @default true */
+  readonly enabled: boolean;
+  /**
+   * Attribute keys whose values are replaced, in addition to the built-in list (password, token,
+   * authorization, cookie, api_key, secret …), matched case-insensitively at any depth.
+   * @default []
+   */
+  readonly keys: readonly string[];
+  /**
+   * Regular expressions whose matches in messages and string values are replaced, in addition to
+   * the built-in ones (card numbers passing the Luhn check, bearer tokens, JWTs, AWS key ids).
+   * @default []
+   */
+  readonly patterns: readonly string[];
+  /**
+   * pino-style paths to redact (`user.password`, `headers["x-api-key"]`, `*.secret`).
+   * @default []
+   */
+  readonly paths: readonly string[];
+  /** @default '[REDACTED]' */
+  readonly censor: string;
+}
+
+export interface LogsOtlpConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /**
+   * OTLP/HTTP logs endpoint. When absent, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT or
+   * OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/logs) apply, else http://localhost:4318/v1/logs.
+   * @default undefined
+   */
+  readonly url?: string;
+  /**
+   * Extra HTTP headers (an API key, say).
+   * @default {}
+   */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Milliseconds between batch exports.
+   * @default 1000
+   */
+  readonly exportIntervalMillis: number;
 }
 
 /** Pushing metrics to a Prometheus Pushgateway. */
@@ -398,6 +473,45 @@ export const monitoringConfigSchema = z.strictObject({
     retentionDays: positive(30),
     processingQueueSize: atLeast(1, 10_000),
     cleanupInterval: positive(3600),
+    maxMessageBytes: atLeast(64, 65_536),
+    sampling: section({
+      ratio: z.number().min(0).max(1).default(1),
+      levels: z
+        .strictObject({
+          DEBUG: z.number().min(0).max(1).optional(),
+          INFO: z.number().min(0).max(1).optional(),
+          WARNING: z.number().min(0).max(1).optional(),
+        })
+        .default(() => ({})),
+    }),
+    redaction: section({
+      enabled: z.boolean().default(true),
+      keys: z.array(z.string().min(1)).default(() => []),
+      patterns: z
+        .array(
+          z.string().refine(
+            (pattern) => {
+              try {
+                new RegExp(pattern);
+                return true;
+              } catch {
+                return false;
+              }
+            },
+            { message: 'is not a valid regular expression' },
+          ),
+        )
+        .default(() => []),
+      paths: z.array(z.string().min(1)).default(() => []),
+      censor: z.string().default('[REDACTED]'),
+    }),
+    otlp: section({
+      enabled: z.boolean().default(false),
+      url: httpUrl().optional(),
+      headers: stringRecord(),
+      exportIntervalMillis: atLeast(1, 1000),
+    }),
+    searchTimeBudgetMs: atLeast(1, 2000),
   }),
   exporters: section({
     prometheus: section({

@@ -1,0 +1,578 @@
+// The log aggregator: the guide's log_aggregator on OpenTelemetry. addLog() emits through its own
+// LoggerProvider; a LogPipeline samples, redacts and truncates; the aggregator is the pipeline's
+// processor that keeps records in a bounded store, after a bounded queue that never blocks the
+// caller. Anything else emitting on that LoggerProvider (pino or winston instrumentations, the
+// OpenTelemetry logs API) lands in the same store and the same exports.
+import { type Context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
+import type { Resource } from '@opentelemetry/resources';
+import { LoggerProvider, type LogRecordProcessor, type ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { diagnostics } from '../internal/diag.js';
+import type { MetricsCollector } from '../metrics/collector.js';
+import type { BoundCounter } from '../metrics/counter.js';
+import type { BoundHistogram } from '../metrics/histogram.js';
+import { countOverTime, errorRate, topLoggers } from './analysis.js';
+import { LogFilter, type LogFilterOptions } from './filter.js';
+import { levelName, toLogLevel } from './levels.js';
+import { minePatterns, type Template } from './patterns.js';
+import { LogPipeline, levelOf, type PipelineDropReason, type SamplingOptions } from './pipeline.js';
+import { Redactor, type RedactorOptions } from './redact.js';
+import {
+  entryAt,
+  RESERVED_ATTRIBUTES,
+  type SearchOptions,
+  type SearchResult,
+  searchStore,
+} from './search.js';
+import { type EvictionReason, LogStore, type StoredRecord } from './store.js';
+import { errorInfo, messageText, plainValue, truncateUtf8 } from './stringify.js';
+import {
+  type LogEntry,
+  type LogError,
+  type LogInput,
+  type LogLevel,
+  type LogSink,
+  LogSource,
+} from './types.js';
+
+export interface LogAggregatorOptions {
+  /** Entries kept; the oldest go first. @default 1000000 */
+  maxEntries?: number;
+  /** Entries older than this many days are evicted. @default 30 */
+  retentionDays?: number;
+  /** Records waiting to be stored; more are dropped and counted. @default 10000 */
+  processingQueueSize?: number;
+  /** Seconds between retention sweeps while started. @default 3600 */
+  cleanupInterval?: number;
+  /** Longest message, in UTF-8 bytes; longer ones are cut with a marker. @default 65536 */
+  maxMessageBytes?: number;
+  /** Keep only a share of records below ERROR. */
+  sampling?: SamplingOptions;
+  /**
+   * Secrets replaced before storage and export. Default keys (password, token, authorization…)
+   * and value patterns (card numbers, bearer tokens, JWTs) apply unless `enabled: false`.
+   */
+  redaction?: RedactorOptions & { enabled?: boolean };
+  /** Resource of the LoggerProvider (service.name …). */
+  resource?: Resource;
+  /** More processors after the pipeline, e.g. a BatchLogRecordProcessor exporting over OTLP. */
+  exportProcessors?: LogRecordProcessor[];
+  /** Where the aggregator's own metrics and `logs_total{level,source}` go. */
+  metrics?: MetricsCollector;
+  /** Time limit of one search, in milliseconds. @default 2000 */
+  searchTimeBudgetMs?: number;
+  /** Clock (epoch ms) and random source, for tests. */
+  now?: () => number;
+  random?: () => number;
+}
+
+export type LogDropReason = PipelineDropReason | 'queue_full' | 'invalid_input';
+
+export interface LogAggregatorStats {
+  running: boolean;
+  received: number;
+  stored: number;
+  dropped: Record<string, number>;
+  evicted: Record<EvictionReason, number>;
+  truncated: number;
+  invalidLevels: number;
+  queueLength: number;
+  entries: number;
+  capacity: number;
+  /** Milliseconds the last search took. */
+  lastSearchMs: number;
+  /** Estimated bytes held: columns plus message text and extraData. */
+  memoryEstimateBytes: number;
+}
+
+/** Options of the analysis calls: which entries (a filter) and how many at most. */
+export interface AnalysisScope {
+  filter?: LogFilter | LogFilterOptions;
+  /** Newest entries considered at most. @default 100000 */
+  maxEntries?: number;
+}
+
+const DAY_MS = 86_400_000;
+const VALID_ID = /^[0-9a-f]+$/;
+
+function toFilter(filter: LogFilter | LogFilterOptions | undefined): LogFilter {
+  if (filter === undefined) return LogFilter.ALL;
+  return filter instanceof LogFilter ? filter : new LogFilter(filter);
+}
+
+export class LogAggregator implements LogRecordProcessor, LogSink {
+  /** The OpenTelemetry LoggerProvider feeding this aggregator; register it globally to capture other emitters. */
+  readonly loggerProvider: LoggerProvider;
+  private readonly store: LogStore;
+  private readonly queue: StoredRecord[] = [];
+  private readonly queueSize: number;
+  private readonly retentionMs: number;
+  private readonly cleanupMs: number;
+  private readonly maxMessageBytes: number;
+  private readonly searchBudget: number;
+  private readonly now: () => number;
+  private readonly loggers = new Map<string, Logger>();
+  private drainScheduled = false;
+  private cleanupTimer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  private received = 0;
+  private stored = 0;
+  private readonly dropped: Record<string, number> = {};
+  private readonly evicted: Record<EvictionReason, number> = { capacity: 0, age: 0 };
+  private truncated = 0;
+  private invalidLevels = 0;
+  private textBytes = 0;
+  private lastSearchMs = 0;
+  private readonly self: SelfMetrics | undefined;
+
+  /** @throws RangeError / TypeError on invalid options (setup errors). */
+  constructor(options: LogAggregatorOptions = {}) {
+    this.store = new LogStore(options.maxEntries ?? 1_000_000);
+    this.queueSize = positive(options.processingQueueSize ?? 10_000, 'processingQueueSize');
+    this.retentionMs = positive(options.retentionDays ?? 30, 'retentionDays') * DAY_MS;
+    this.cleanupMs = positive(options.cleanupInterval ?? 3600, 'cleanupInterval') * 1000;
+    this.maxMessageBytes = options.maxMessageBytes ?? 65_536;
+    this.searchBudget = options.searchTimeBudgetMs ?? 2000;
+    this.now = options.now ?? Date.now;
+    this.self =
+      options.metrics === undefined ? undefined : new SelfMetrics(options.metrics, () => this.store.size);
+    this.store.onEvict = (reason, count) => {
+      this.evicted[reason] += count;
+      this.self?.evicted(reason, count);
+    };
+    const redaction = options.redaction;
+    const redactor = redaction?.enabled === false ? undefined : new Redactor(redaction ?? {});
+    const pipeline = new LogPipeline({
+      downstream: [this, ...(options.exportProcessors ?? [])],
+      redactor,
+      sampling: options.sampling,
+      maxMessageBytes: this.maxMessageBytes,
+      random: options.random,
+      onDrop: (reason) => this.drop(reason),
+      onTruncate: () => {
+        this.truncated++;
+      },
+    });
+    const received = {
+      onEmit: () => {
+        this.received++;
+        this.self?.received.inc();
+      },
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    this.loggerProvider = new LoggerProvider({
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
+      processors: [received, pipeline],
+    });
+  }
+
+  // ---------------------------------------------------------------- ingestion
+
+  /**
+   * Add a log entry; never throws and never blocks. The guide's
+   * `log_aggregator.add_log(level=…, message=…, logger_name=…, source=…, extra_data=…)`.
+   * @example
+   * aggregator.addLog({ level: LogLevel.INFO, message: 'Operation completed', loggerName: 'datalineage.tracker',
+   *   source: LogSource.APPLICATION, extraData: { duration: 0.25, records: 1000 } });
+   */
+  addLog(input: LogInput): void {
+    try {
+      const { level, valid } = toLogLevel(input.level);
+      if (!valid) {
+        this.invalidLevels++;
+        diagnostics.warnOnce(
+          'DLM_LOG_INVALID_LEVEL',
+          String(input.level),
+          `log level ${JSON.stringify(String(input.level))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
+        );
+      }
+      const attributes: Record<string, unknown> = {};
+      const extra = input.extraData;
+      if (extra !== undefined && extra !== null && typeof extra === 'object') {
+        for (const key of Object.keys(extra)) {
+          if (!RESERVED_ATTRIBUTES.has(key)) attributes[key] = plainValue(extra[key]);
+        }
+      }
+      const source = input.source ?? LogSource.APPLICATION;
+      if (source !== LogSource.APPLICATION) attributes['log.source'] = String(source);
+      if (input.error !== undefined) {
+        const error = errorInfo(input.error) ?? { type: 'Error', message: messageText(input.error) };
+        attributes['exception.type'] = error.type;
+        attributes['exception.message'] = error.message;
+        if (error.stack !== undefined) attributes['exception.stacktrace'] = error.stack;
+      }
+      const ms =
+        input.timestamp instanceof Date ? input.timestamp.getTime() : (input.timestamp ?? this.now());
+      // An HrTime, not a number: OpenTelemetry reads small numbers as performance.now() offsets.
+      const timestamp: [number, number] = [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+      this.loggerFor(input.loggerName ?? 'default').emit({
+        timestamp,
+        severityNumber: level,
+        severityText: levelName(level),
+        body: typeof input.message === 'string' ? input.message : messageText(input.message),
+        attributes: attributes as Record<string, never>,
+        context: contextFor(input.traceId, input.spanId),
+      });
+    } catch (error) {
+      this.drop('invalid_input');
+      diagnostics.warnOnce(
+        'DLM_LOG_INVALID_INPUT',
+        String(error),
+        `a log entry could not be added: ${String(error)}`,
+      );
+    }
+  }
+
+  private loggerFor(name: string): Logger {
+    let logger = this.loggers.get(name);
+    if (logger === undefined) {
+      if (this.loggers.size >= 10_000) this.loggers.clear(); // bound: names may be user-supplied
+      logger = this.loggerProvider.getLogger(name);
+      this.loggers.set(name, logger);
+    }
+    return logger;
+  }
+
+  /** LogRecordProcessor: keep what the pipeline passed on, through the bounded queue. */
+  onEmit(record: ReadWriteLogRecord): void {
+    if (this.queue.length >= this.queueSize) {
+      this.drop('queue_full');
+      return;
+    }
+    this.queue.push(toStored(record, this.maxMessageBytes));
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** Move queued records into the store. Runs after the current tick; reads call it first. */
+  private drain(): void {
+    this.drainScheduled = false;
+    const queue = this.queue;
+    for (let i = 0; i < queue.length; i++) {
+      const record = queue[i] as StoredRecord;
+      this.store.append(record);
+      this.textBytes += record.message.length;
+      this.self?.stored(record);
+    }
+    this.stored += queue.length;
+    queue.length = 0;
+  }
+
+  private drop(reason: LogDropReason): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+    this.self?.dropped(reason);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * Entries matching `filter`, newest first; `nextCursor` pages back in time.
+   * @throws TypeError / InvalidSearchPatternError for an invalid filter, limit or cursor.
+   * @example
+   * const { entries, nextCursor } = aggregator.searchLogs(
+   *   new LogFilter({ minLevel: LogLevel.WARNING, messageContains: 'error' }), { limit: 100 });
+   */
+  searchLogs(filter?: LogFilter | LogFilterOptions, options: SearchOptions = {}): SearchResult {
+    const compiled = toFilter(filter);
+    this.drain();
+    this.expire();
+    const result = searchStore(this.store, compiled, { timeBudgetMs: this.searchBudget, ...options });
+    this.lastSearchMs = result.tookMs;
+    this.self?.searched(result.tookMs);
+    return result;
+  }
+
+  /** One entry by id, if still stored. */
+  getLog(id: number): LogEntry | undefined {
+    this.drain();
+    return this.store.has(id) ? entryAt(this.store, id) : undefined;
+  }
+
+  /** Counts per level, source or logger in time buckets (`'30s'`, `'5m'`, `'1h'`, `'1d'`). */
+  countOverTime(
+    options: {
+      bucket: string | number;
+      by: 'level' | 'source' | 'logger';
+      from?: number;
+      to?: number;
+    } & AnalysisScope,
+  ) {
+    const entries = this.scope(options); // newest first
+    const to = options.to ?? this.now();
+    const from = options.from ?? entries.at(-1)?.timestamp ?? to;
+    return countOverTime(entries, { bucket: options.bucket, by: options.by, from, to });
+  }
+
+  /** Share of ERROR and CRITICAL entries in a time range. */
+  errorRate(options: { from?: number; to?: number; bucket?: string | number } & AnalysisScope = {}) {
+    const to = options.to ?? this.now();
+    const from = options.from ?? to - 3_600_000;
+    const entries = this.scope({
+      ...options,
+      filter: { ...filterOptions(options.filter), timeRange: [from, to] },
+    });
+    return errorRate(entries, {
+      from,
+      to,
+      ...(options.bucket === undefined ? {} : { bucket: options.bucket }),
+    });
+  }
+
+  /** Loggers with the most entries. */
+  topLoggers(options: { limit?: number; minLevel?: LogLevel } & AnalysisScope = {}) {
+    return topLoggers(this.scope(options), {
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(options.minLevel === undefined ? {} : { minLevel: options.minLevel }),
+    });
+  }
+
+  /** Message templates (Drain), with counts and an example each, over the newest matching entries. */
+  patterns(options: { limit?: number } & AnalysisScope = {}): Template[] {
+    const entries = this.scope({ maxEntries: 50_000, ...options });
+    return minePatterns(entries).slice(0, options.limit ?? 50);
+  }
+
+  /** The newest entries matching a scope, for the analysis functions. */
+  private scope(scope: AnalysisScope): LogEntry[] {
+    const filter = toFilter(scope.filter);
+    const max = scope.maxEntries ?? 100_000;
+    const entries: LogEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = this.searchLogs(filter, {
+        limit: Math.min(10_000, max - entries.length),
+        ...(cursor ? { cursor } : {}),
+      });
+      entries.push(...page.entries);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && entries.length < max);
+    return entries;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.cleanupTimer = setInterval(() => this.expire(), Math.min(this.cleanupMs, 2_147_483_647));
+    this.cleanupTimer.unref();
+  }
+
+  /** Store everything queued and flush the export processors (OTLP): nothing accepted is lost. */
+  async flush(): Promise<void> {
+    this.drain();
+    try {
+      await this.loggerProvider.forceFlush();
+    } catch (error) {
+      diagnostics.warn('DLM_LOG_FLUSH_FAILED', `flushing log exports failed: ${String(error)}`);
+    }
+    this.drain();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.cleanupTimer !== undefined) clearInterval(this.cleanupTimer);
+    this.cleanupTimer = undefined;
+    await this.flush();
+  }
+
+  /** Final: flush and shut the LoggerProvider and its exporters down. */
+  async shutdown(): Promise<void> {
+    await this.stop();
+    await this.loggerProvider.shutdown();
+  }
+
+  /** LogRecordProcessor: flushing this processor stores what is queued. */
+  async forceFlush(): Promise<void> {
+    this.drain();
+  }
+
+  /** Evict entries past retention. */
+  private expire(): void {
+    this.store.evictBefore(this.now() - this.retentionMs);
+  }
+
+  clear(): void {
+    this.drain();
+    this.store.clear();
+    this.textBytes = 0;
+  }
+
+  stats(): LogAggregatorStats {
+    return {
+      running: this.running,
+      received: this.received,
+      stored: this.stored,
+      dropped: { ...this.dropped },
+      evicted: { ...this.evicted },
+      truncated: this.truncated,
+      invalidLevels: this.invalidLevels,
+      queueLength: this.queue.length,
+      entries: this.store.size + this.queue.length,
+      capacity: this.store.capacity,
+      lastSearchMs: this.lastSearchMs,
+      memoryEstimateBytes: this.store.columnBytes() + this.textBytes * 2,
+    };
+  }
+}
+
+function positive(value: number, what: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`${what} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+function filterOptions(filter: LogFilter | LogFilterOptions | undefined): LogFilterOptions {
+  if (filter === undefined) return {};
+  if (filter instanceof LogFilter)
+    throw new TypeError('errorRate takes filter options, not a LogFilter, so it can add the time range');
+  return filter;
+}
+
+/** A context carrying the given trace and span ids, or undefined to use the active one. */
+function contextFor(traceId: string | undefined, spanId: string | undefined): Context | undefined {
+  if (traceId === undefined) return undefined;
+  const trace32 = traceId.toLowerCase();
+  const span16 = (spanId ?? '').toLowerCase();
+  if (trace32.length !== 32 || !VALID_ID.test(trace32)) return undefined;
+  // A log may name a trace without a span; OpenTelemetry needs both, so a zero-free placeholder
+  // span id marks "trace only" and is dropped again when stored.
+  const span = span16.length === 16 && VALID_ID.test(span16) ? span16 : TRACE_ONLY_SPAN;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: trace32,
+    spanId: span,
+    traceFlags: TraceFlags.NONE,
+    isRemote: true,
+  });
+}
+
+const TRACE_ONLY_SPAN = 'ffffffffffffffff';
+
+/** What the store keeps of an OpenTelemetry log record. */
+function toStored(record: ReadWriteLogRecord, maxMessageBytes: number): StoredRecord {
+  const [seconds, nanos] = record.hrTime;
+  const body = record.body;
+  let message = typeof body === 'string' ? body : messageText(body);
+  if (message.length > maxMessageBytes / 3 && typeof body !== 'string')
+    message = truncateUtf8(message, maxMessageBytes).text;
+  const attributes = record.attributes as Record<string, unknown>;
+  let extra = false;
+  for (const key in attributes) {
+    if (!RESERVED_ATTRIBUTES.has(key)) {
+      extra = true;
+      break;
+    }
+  }
+  let error: LogError | undefined;
+  const type = attributes['exception.type'];
+  const errorMessage = attributes['exception.message'];
+  if (type !== undefined || errorMessage !== undefined) {
+    const stack = attributes['exception.stacktrace'];
+    error = {
+      type: typeof type === 'string' ? type : 'Error',
+      message: typeof errorMessage === 'string' ? errorMessage : '',
+      ...(typeof stack === 'string' ? { stack } : {}),
+    };
+  }
+  const span = record.spanContext;
+  const source = attributes['log.source'];
+  return {
+    timestamp: seconds * 1000 + nanos / 1e6,
+    level: levelOf(record),
+    source: typeof source === 'string' ? source : LogSource.APPLICATION,
+    loggerName: record.instrumentationScope.name,
+    message,
+    attributes: extra ? attributes : undefined,
+    error,
+    traceId: span?.traceId,
+    spanId: span === undefined || span.spanId === TRACE_ONLY_SPAN ? undefined : span.spanId,
+  };
+}
+
+/** The aggregator's own metrics, and `logs_total{level,source}` for alerting on error-log rates. */
+class SelfMetrics {
+  readonly received: BoundCounter;
+  private readonly storedTotal: BoundCounter;
+  private readonly droppedCounters = new Map<string, BoundCounter>();
+  private readonly evictedCounters = new Map<string, BoundCounter>();
+  private readonly searchDuration: BoundHistogram;
+  private readonly byLevel = new Map<string, BoundCounter>();
+
+  constructor(
+    private readonly collector: MetricsCollector,
+    size: () => number,
+  ) {
+    this.received = collector
+      .counter('datalineage_monitoring_logs_received_total', {
+        description: 'Log records received by the aggregator.',
+      })
+      .bind();
+    this.storedTotal = collector
+      .counter('datalineage_monitoring_logs_stored_total', {
+        description: 'Log records stored by the aggregator.',
+      })
+      .bind();
+    collector.counter('datalineage_monitoring_logs_dropped_total', {
+      description: 'Log records dropped before storage, by reason (sampled, queue_full, …).',
+      labelNames: ['reason'],
+    });
+    collector.counter('datalineage_monitoring_logs_evicted_total', {
+      description: 'Stored log records evicted, by reason (capacity, age).',
+      labelNames: ['reason'],
+    });
+    this.searchDuration = collector
+      .histogram('datalineage_monitoring_log_search_duration_seconds', {
+        description: 'Time taken by log searches.',
+        buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      })
+      .bind();
+    collector.gauge('datalineage_monitoring_log_entries', {
+      description: 'Log records held in the store.',
+      collect: () => collector.setGauge('datalineage_monitoring_log_entries', size()),
+    });
+    collector.counter('logs_total', {
+      description:
+        'Log records stored, by level and source: alert on error-log rates with rate(logs_total{level="ERROR"}[5m]).',
+      labelNames: ['level', 'source'],
+    });
+  }
+
+  stored(record: StoredRecord): void {
+    this.storedTotal.inc();
+    const key = `${record.level}\0${record.source}`;
+    let counter = this.byLevel.get(key);
+    if (counter === undefined) {
+      counter = this.collector
+        .counter('logs_total')
+        .bind({ level: levelName(record.level), source: record.source });
+      if (this.byLevel.size < 1000) this.byLevel.set(key, counter);
+    }
+    counter.inc();
+  }
+
+  dropped(reason: string): void {
+    this.bound(this.droppedCounters, 'datalineage_monitoring_logs_dropped_total', reason).inc();
+  }
+
+  evicted(reason: string, count: number): void {
+    this.bound(this.evictedCounters, 'datalineage_monitoring_logs_evicted_total', reason).inc(count);
+  }
+
+  searched(ms: number): void {
+    this.searchDuration.observe(ms / 1000);
+  }
+
+  private bound(cache: Map<string, BoundCounter>, metric: string, reason: string): BoundCounter {
+    let counter = cache.get(reason);
+    if (counter === undefined) {
+      counter = this.collector.counter(metric).bind({ reason });
+      cache.set(reason, counter);
+    }
+    return counter;
+  }
+}
