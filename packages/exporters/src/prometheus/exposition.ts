@@ -9,7 +9,6 @@ import {
   PROMETHEUS_METRIC,
   PROMETHEUS_SKIP,
   type PrometheusMetricTag,
-  type PrometheusNames,
   prometheusLabelName,
   prometheusNames,
 } from '@datalineage/core';
