@@ -315,7 +315,6 @@ function heapUsed(): number {
  * moves by ±10%.
  */
 export function heapPerSeries(rounds = 5): Record<string, number> {
-  const samples: Record<string, number[]> = {};
   const keep: unknown[] = [];
   const build: Record<string, () => unknown> = {
     datalineage: () => {
@@ -366,11 +365,12 @@ export function heapPerSeries(rounds = 5): Record<string, number> {
       return o;
     },
   };
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(build).map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     for (const [name, make] of Object.entries(build)) {
       const before = heapUsed();
       keep.push(make());
-      (samples[name] ??= []).push((heapUsed() - before) / 10_000);
+      samples[name]?.push((heapUsed() - before) / 10_000);
       keep.length = 0;
     }
   }
