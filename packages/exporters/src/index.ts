@@ -1,4 +1,6 @@
 // @datalineage/exporters — how metrics and logs leave the process. The public surface, by name.
+
+export { createOtlpLogProcessor, type OtlpLogExportOptions } from './otlp/logs.js';
 export {
   CONTENT_TYPES,
   type ExpositionFormat,

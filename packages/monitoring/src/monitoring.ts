@@ -5,6 +5,7 @@ import {
   bridgeToMeterProvider,
   diagnostics,
   type Labels,
+  LogAggregator,
   type MeterProviderBridge,
   MetricsCollector,
   type MonitoringConfig,
@@ -13,6 +14,7 @@ import {
 import { createDashboardApp } from '@datalineage/dashboard';
 import {
   createMetricsHandler,
+  createOtlpLogProcessor,
   type MetricsServer,
   PrometheusReader,
   startMetricsServer,
@@ -47,6 +49,8 @@ export class MonitoringSystem {
   /** The OpenTelemetry MeterProvider every reader hangs off; its meters' instruments are served too. */
   readonly meterProvider: MeterProvider;
   readonly prometheusReader: PrometheusReader;
+  /** The log aggregator (`monitoring.logAggregator.addLog(...)`, `.searchLogs(...)`). */
+  readonly logAggregator: LogAggregator;
 
   private running = false;
   /** start() and stop() run one after another, in call order, never interleaved. */
@@ -79,6 +83,32 @@ export class MonitoringSystem {
       typeof reader === 'function' ? reader(producer) : reader,
     );
     this.meterProvider = new MeterProvider({ resource, readers: [this.prometheusReader, ...extra] });
+    const logs = config.logs;
+    const otlp = logs.otlp;
+    this.logAggregator = new LogAggregator({
+      enabled: logs.enabled,
+      maxEntries: logs.maxEntries,
+      retentionDays: logs.retentionDays,
+      processingQueueSize: logs.processingQueueSize,
+      cleanupInterval: logs.cleanupInterval,
+      maxMessageBytes: logs.maxMessageBytes,
+      sampling: logs.sampling,
+      redaction: logs.redaction,
+      searchTimeBudgetMs: logs.searchTimeBudgetMs,
+      resource,
+      metrics: this.metricsCollector,
+      exportProcessors:
+        logs.enabled && otlp.enabled
+          ? [
+              createOtlpLogProcessor({
+                ...(otlp.url === undefined ? {} : { url: otlp.url }),
+                headers: otlp.headers,
+                exportIntervalMillis: otlp.exportIntervalMillis,
+                maxQueueSize: logs.processingQueueSize,
+              }),
+            ]
+          : [],
+    });
     if (options.meterProvider !== undefined)
       bridgeToMeterProvider(this.metricsCollector, options.meterProvider);
   }
@@ -101,6 +131,7 @@ export class MonitoringSystem {
     return this.enqueue(async () => {
       await this.stopNow();
       this.bridge?.detach();
+      await this.logAggregator.shutdown();
       try {
         await this.meterProvider.shutdown();
       } catch (error) {
@@ -118,6 +149,7 @@ export class MonitoringSystem {
   private async startNow(): Promise<void> {
     if (this.running) return;
     this.metricsCollector.start();
+    this.logAggregator.start();
     try {
       if (this.config.dashboard.enabled) await this.startDashboard();
       const endpoint = this.config.metrics.endpoint;
@@ -131,15 +163,19 @@ export class MonitoringSystem {
     } catch (error) {
       await this.closeServers();
       this.metricsCollector.stop();
+      await this.logAggregator.stop();
       throw error;
     }
     this.running = true;
     this.startedAt = Date.now();
+    if (this.config.handleSignals) this.watchSignals();
   }
 
   private async stopNow(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unwatchSignals();
+    await this.logAggregator.stop(); // stores what is queued and flushes the OTLP export
     try {
       await this.meterProvider.forceFlush();
     } catch (error) {
@@ -149,6 +185,33 @@ export class MonitoringSystem {
     this.metricsCollector.stop();
   }
 
+  private readonly signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+  /**
+   * Flush on SIGTERM / SIGINT. When nothing else listens for the signal, it is raised again after
+   * the flush, so the process ends as it would have; a second signal arrives with no listener of
+   * ours left and ends the process at once.
+   */
+  private watchSignals(): void {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      if (this.signalHandlers.has(signal)) continue;
+      const handler = (): void => {
+        this.signalHandlers.delete(signal);
+        const reraise = (): void => {
+          if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        };
+        this.stop().then(reraise, reraise);
+      };
+      this.signalHandlers.set(signal, handler);
+      process.once(signal, handler);
+    }
+  }
+
+  private unwatchSignals(): void {
+    for (const [signal, handler] of this.signalHandlers) process.off(signal, handler);
+    this.signalHandlers.clear();
+  }
+
   getMonitoringStatus(): MonitoringStatus {
     return {
       running: this.running,
@@ -156,6 +219,7 @@ export class MonitoringSystem {
       startedAt: this.startedAt === undefined ? undefined : new Date(this.startedAt).toISOString(),
       uptimeSeconds: this.running && this.startedAt !== undefined ? (Date.now() - this.startedAt) / 1000 : 0,
       metricsCollector: { ...this.metricsCollector.stats(), running: this.running },
+      logAggregator: this.logAggregator.stats(),
       dashboard: {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,

@@ -1,5 +1,5 @@
 // The shape of getMonitoringStatus(): each component's running state and figures.
-import type { MetricsCollectorStats } from '@datalineage/core';
+import type { LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
 
 export interface ServerStatus {
   enabled: boolean;
@@ -15,6 +15,7 @@ export interface MonitoringStatus {
   startedAt: string | undefined;
   uptimeSeconds: number;
   metricsCollector: MetricsCollectorStats;
+  logAggregator: LogAggregatorStats;
   dashboard: ServerStatus;
   metricsEndpoint: ServerStatus;
 }

@@ -350,6 +350,12 @@ export interface MonitoringConfig {
   readonly resourceAttributes: Readonly<Record<string, string>>;
   /** The SDK's own diagnostics. */
   readonly diagnostics: DiagnosticsConfig;
+  /**
+   * On SIGTERM or SIGINT, flush logs and metrics before the process goes (then let the signal
+   * take its course when nothing else handles it; a second signal exits at once).
+   * @default true
+   */
+  readonly handleSignals: boolean;
   /** The web dashboard (`dashboard:` in the guide's YAML file). */
   readonly dashboard: DashboardConfig;
   /** The metrics collector and its scrape endpoint. */
@@ -418,6 +424,7 @@ const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export const monitoringConfigSchema = z.strictObject({
   serviceName: z.string().min(1).default('datalineage'),
   resourceAttributes: stringRecord(),
+  handleSignals: z.boolean().default(true),
   diagnostics: section({
     level: z.enum(['none', 'error', 'warn', 'info', 'debug']).default('error'),
   }),

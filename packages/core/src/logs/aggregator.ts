@@ -36,6 +36,8 @@ import {
 } from './types.js';
 
 export interface LogAggregatorOptions {
+  /** When false, addLog() and emitted records are ignored. @default true */
+  enabled?: boolean;
   /** Entries kept; the oldest go first. @default 1000000 */
   maxEntries?: number;
   /** Entries older than this many days are evicted. @default 30 */
@@ -69,6 +71,7 @@ export interface LogAggregatorOptions {
 export type LogDropReason = PipelineDropReason | 'queue_full' | 'invalid_input';
 
 export interface LogAggregatorStats {
+  enabled: boolean;
   running: boolean;
   received: number;
   stored: number;
@@ -100,7 +103,7 @@ function toFilter(filter: LogFilter | LogFilterOptions | undefined): LogFilter {
   return filter instanceof LogFilter ? filter : new LogFilter(filter);
 }
 
-export class LogAggregator implements LogRecordProcessor, LogSink {
+export class LogAggregator implements LogSink {
   /** The OpenTelemetry LoggerProvider feeding this aggregator; register it globally to capture other emitters. */
   readonly loggerProvider: LoggerProvider;
   private readonly store: LogStore;
@@ -115,6 +118,7 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
   private drainScheduled = false;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private running = false;
+  private readonly isEnabled: boolean;
 
   private received = 0;
   private stored = 0;
@@ -128,6 +132,7 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
 
   /** @throws RangeError / TypeError on invalid options (setup errors). */
   constructor(options: LogAggregatorOptions = {}) {
+    this.isEnabled = options.enabled ?? true;
     this.store = new LogStore(options.maxEntries ?? 1_000_000);
     this.queueSize = positive(options.processingQueueSize ?? 10_000, 'processingQueueSize');
     this.retentionMs = positive(options.retentionDays ?? 30, 'retentionDays') * DAY_MS;
@@ -143,8 +148,15 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
     };
     const redaction = options.redaction;
     const redactor = redaction?.enabled === false ? undefined : new Redactor(redaction ?? {});
+    // The store's processor is an inner object: the aggregator's own shutdown() shuts the
+    // LoggerProvider down, which must not call back into it.
+    const storeProcessor: LogRecordProcessor = {
+      onEmit: (record) => this.accept(record),
+      forceFlush: async () => this.drain(),
+      shutdown: async () => this.drain(),
+    };
     const pipeline = new LogPipeline({
-      downstream: [this, ...(options.exportProcessors ?? [])],
+      downstream: [storeProcessor, ...(options.exportProcessors ?? [])],
       redactor,
       sampling: options.sampling,
       maxMessageBytes: this.maxMessageBytes,
@@ -178,6 +190,7 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
    *   source: LogSource.APPLICATION, extraData: { duration: 0.25, records: 1000 } });
    */
   addLog(input: LogInput): void {
+    if (!this.isEnabled) return;
     try {
       const { level, valid } = toLogLevel(input.level);
       if (!valid) {
@@ -235,8 +248,9 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
     return logger;
   }
 
-  /** LogRecordProcessor: keep what the pipeline passed on, through the bounded queue. */
-  onEmit(record: ReadWriteLogRecord): void {
+  /** Keep what the pipeline passed on, through the bounded queue. */
+  private accept(record: ReadWriteLogRecord): void {
+    if (!this.isEnabled) return;
     if (this.queue.length >= this.queueSize) {
       this.drop('queue_full');
       return;
@@ -380,16 +394,14 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
     await this.flush();
   }
 
-  /** Final: flush and shut the LoggerProvider and its exporters down. */
+  /** Final: flush and shut the LoggerProvider and its exporters down. Idempotent. */
   async shutdown(): Promise<void> {
     await this.stop();
-    await this.loggerProvider.shutdown();
+    this.shuttingDown ??= this.loggerProvider.shutdown();
+    await this.shuttingDown;
   }
 
-  /** LogRecordProcessor: flushing this processor stores what is queued. */
-  async forceFlush(): Promise<void> {
-    this.drain();
-  }
+  private shuttingDown: Promise<void> | undefined;
 
   /** Evict entries past retention. */
   private expire(): void {
@@ -404,6 +416,7 @@ export class LogAggregator implements LogRecordProcessor, LogSink {
 
   stats(): LogAggregatorStats {
     return {
+      enabled: this.isEnabled,
       running: this.running,
       received: this.received,
       stored: this.stored,

@@ -1,0 +1,72 @@
+// A graceful shutdown loses no log: the app logs lines that wait in the OTLP batch, SIGTERM
+// arrives, and every line reaches the OTLP receiver before the process ends by that signal.
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OtlpLogReceiver, startOtlpLogReceiver } from '../support/otlp-receiver.js';
+import { freePort } from '../support/processes.js';
+
+let receiver: OtlpLogReceiver;
+
+beforeAll(async () => {
+  receiver = await startOtlpLogReceiver();
+});
+
+afterAll(async () => {
+  await receiver.close();
+});
+
+async function runUntilLogged(lines: number, signal: NodeJS.Signals) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@datalineage/source', '--import', 'tsx', 'test/fixtures/log-shutdown-app.ts'],
+    {
+      env: {
+        ...process.env,
+        OTLP_URL: receiver.url,
+        LINES: String(lines),
+        DATALINEAGE_DASHBOARD_PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('logged')) {
+    if (Date.now() > deadline) throw new Error(`the app did not log:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const before = receiver.logs.length;
+  child.kill(signal);
+  return { exit: await exited, before, output };
+}
+
+describe('graceful shutdown', () => {
+  it('flushes every queued log on SIGTERM, then ends by the signal', async () => {
+    const lines = 3000;
+    const start = receiver.logs.length;
+    const { exit, before, output } = await runUntilLogged(lines, 'SIGTERM');
+    expect(before - start).toBe(0); // nothing was exported before the signal
+    const mine = receiver.logs.slice(start);
+    expect(mine, output).toHaveLength(lines);
+    expect(new Set(mine.map((log) => log.body)).size).toBe(lines);
+    expect(mine[0]).toMatchObject({ serviceName: 'shutdown-test', scope: 'shutdown', severityText: 'INFO' });
+    expect(exit.signal).toBe('SIGTERM');
+  }, 60_000);
+
+  it('does the same on SIGINT', async () => {
+    const start = receiver.logs.length;
+    const { exit } = await runUntilLogged(500, 'SIGINT');
+    expect(receiver.logs.length - start).toBe(500);
+    expect(exit.signal).toBe('SIGINT');
+  }, 60_000);
+});
