@@ -5,7 +5,7 @@
 //   EXAMPLE_SEED=42            workload seed (same seed, same operations)
 //   EXAMPLE_MAX_OPERATIONS=N   stop generating work after N operations, keep serving
 //   EXAMPLE_RATE=50            operations per second
-import { setupMonitoring } from '@datalineage/monitoring';
+import { LogLevel, LogSource, setupMonitoring } from '@datalineage/monitoring';
 import { type PlannedOperation, planOperation } from './lineage-workload.js';
 
 const seed = Number(process.env.EXAMPLE_SEED ?? 42);
@@ -41,6 +41,7 @@ collector.gauge('memory.usage', {
   },
 });
 
+const logs = monitoring.logAggregator;
 const datasets = new Set<string>();
 
 class LineageService {
@@ -68,8 +69,27 @@ async function runBatch(size: number): Promise<void> {
     collector.setGauge('lineage.datasets', datasets.size);
     try {
       await service.process(operation);
-    } catch {
+      logs.addLog({
+        level: LogLevel.INFO,
+        message: `resolved lineage of ${operation.dataset} (${operation.rows} rows)`,
+        loggerName: 'datalineage.tracker',
+        source: LogSource.APPLICATION,
+        extraData: {
+          stage: operation.stage,
+          dataset: operation.dataset,
+          rows: operation.rows,
+          latency: operation.latency,
+        },
+      });
+    } catch (error) {
       collector.increment('errors.total', { stage: operation.stage });
+      logs.addLog({
+        level: LogLevel.ERROR,
+        message: `lineage resolution failed for ${operation.dataset}`,
+        loggerName: 'datalineage.tracker',
+        extraData: { stage: operation.stage, dataset: operation.dataset },
+        error,
+      });
     }
   }
   processed += batch.length;

@@ -26,14 +26,7 @@ import {
 } from './search.js';
 import { type EvictionReason, LogStore, type StoredRecord } from './store.js';
 import { errorInfo, messageText, plainValue, truncateUtf8 } from './stringify.js';
-import {
-  type LogEntry,
-  type LogError,
-  type LogInput,
-  type LogLevel,
-  type LogSink,
-  LogSource,
-} from './types.js';
+import { type LogEntry, type LogError, type LogInput, LogLevel, type LogSink, LogSource } from './types.js';
 
 export interface LogAggregatorOptions {
   /** When false, addLog() and emitted records are ignored. @default true */
@@ -96,6 +89,27 @@ export interface AnalysisScope {
 }
 
 const DAY_MS = 86_400_000;
+const LEVELS: ReadonlySet<number> = new Set(Object.values(LogLevel));
+
+/** Only own string, number and boolean values, and no key the aggregator reserves. */
+function isFlatPlain(
+  extra: Readonly<Record<string, unknown>> | undefined,
+): extra is Readonly<Record<string, unknown>> {
+  if (
+    extra === undefined ||
+    extra === null ||
+    typeof extra !== 'object' ||
+    Object.getPrototypeOf(extra) !== Object.prototype
+  ) {
+    return extra === undefined;
+  }
+  for (const key in extra) {
+    const type = typeof extra[key];
+    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || RESERVED_ATTRIBUTES.has(key))
+      return false;
+  }
+  return true;
+}
 const VALID_ID = /^[0-9a-f]+$/;
 
 function toFilter(filter: LogFilter | LogFilterOptions | undefined): LogFilter {
@@ -107,6 +121,7 @@ export class LogAggregator implements LogSink {
   /** The OpenTelemetry LoggerProvider feeding this aggregator; register it globally to capture other emitters. */
   readonly loggerProvider: LoggerProvider;
   private readonly store: LogStore;
+  /** Records accepted but not stored yet, already in the compact form the store keeps. */
   private readonly queue: StoredRecord[] = [];
   private readonly queueSize: number;
   private readonly retentionMs: number;
@@ -114,6 +129,8 @@ export class LogAggregator implements LogSink {
   private readonly maxMessageBytes: number;
   private readonly searchBudget: number;
   private readonly now: () => number;
+  /** The injected clock, if any; without one OpenTelemetry stamps records itself. */
+  private readonly clock: (() => number) | undefined;
   private readonly loggers = new Map<string, Logger>();
   private drainScheduled = false;
   private cleanupTimer: NodeJS.Timeout | undefined;
@@ -140,6 +157,7 @@ export class LogAggregator implements LogSink {
     this.maxMessageBytes = options.maxMessageBytes ?? 65_536;
     this.searchBudget = options.searchTimeBudgetMs ?? 2000;
     this.now = options.now ?? Date.now;
+    this.clock = options.now;
     this.self =
       options.metrics === undefined ? undefined : new SelfMetrics(options.metrics, () => this.store.size);
     this.store.onEvict = (reason, count) => {
@@ -192,7 +210,10 @@ export class LogAggregator implements LogSink {
   addLog(input: LogInput): void {
     if (!this.isEnabled) return;
     try {
-      const { level, valid } = toLogLevel(input.level);
+      const { level, valid } =
+        typeof input.level === 'number' && LEVELS.has(input.level)
+          ? { level: input.level as LogLevel, valid: true }
+          : toLogLevel(input.level);
       if (!valid) {
         this.invalidLevels++;
         diagnostics.warnOnce(
@@ -201,27 +222,36 @@ export class LogAggregator implements LogSink {
           `log level ${JSON.stringify(String(input.level))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
         );
       }
-      const attributes: Record<string, unknown> = {};
-      const extra = input.extraData;
-      if (extra !== undefined && extra !== null && typeof extra === 'object') {
-        for (const key of Object.keys(extra)) {
-          if (!RESERVED_ATTRIBUTES.has(key)) attributes[key] = plainValue(extra[key]);
-        }
-      }
       const source = input.source ?? LogSource.APPLICATION;
-      if (source !== LogSource.APPLICATION) attributes['log.source'] = String(source);
-      if (input.error !== undefined) {
-        const error = errorInfo(input.error) ?? { type: 'Error', message: messageText(input.error) };
-        attributes['exception.type'] = error.type;
-        attributes['exception.message'] = error.message;
-        if (error.stack !== undefined) attributes['exception.stacktrace'] = error.stack;
+      const extra = input.extraData;
+      // Flat extraData of strings, numbers and booleans goes to OpenTelemetry as it is (it copies
+      // attributes anyway); anything else is made plain first, so OpenTelemetry drops nothing.
+      let attributes = isFlatPlain(extra) ? extra : undefined;
+      if (attributes === undefined || source !== LogSource.APPLICATION || input.error !== undefined) {
+        const copy: Record<string, unknown> = {};
+        if (extra !== undefined && extra !== null && typeof extra === 'object') {
+          for (const key of Object.keys(extra)) {
+            if (!RESERVED_ATTRIBUTES.has(key)) copy[key] = plainValue(extra[key]);
+          }
+        }
+        if (source !== LogSource.APPLICATION) copy['log.source'] = String(source);
+        if (input.error !== undefined) {
+          const error = errorInfo(input.error) ?? { type: 'Error', message: messageText(input.error) };
+          copy['exception.type'] = error.type;
+          copy['exception.message'] = error.message;
+          if (error.stack !== undefined) copy['exception.stacktrace'] = error.stack;
+        }
+        attributes = copy;
       }
-      const ms =
-        input.timestamp instanceof Date ? input.timestamp.getTime() : (input.timestamp ?? this.now());
-      // An HrTime, not a number: OpenTelemetry reads small numbers as performance.now() offsets.
-      const timestamp: [number, number] = [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+      let timestamp: [number, number] | undefined;
+      const given = input.timestamp;
+      if (given !== undefined || this.clock !== undefined) {
+        const ms = given instanceof Date ? given.getTime() : (given ?? (this.clock as () => number)());
+        // An HrTime, not a number: OpenTelemetry reads small numbers as performance.now() offsets.
+        timestamp = [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+      }
       this.loggerFor(input.loggerName ?? 'default').emit({
-        timestamp,
+        ...(timestamp === undefined ? {} : { timestamp }),
         severityNumber: level,
         severityText: levelName(level),
         body: typeof input.message === 'string' ? input.message : messageText(input.message),

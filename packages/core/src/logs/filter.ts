@@ -117,7 +117,11 @@ export function attributeAt(
   path: readonly string[],
 ): unknown {
   if (attributes === undefined) return undefined;
-  if (path.length > 1 && Object.hasOwn(attributes, path.join('.'))) return attributes[path.join('.')];
+  if (path.length === 1) {
+    const key = path[0] as string;
+    return Object.hasOwn(attributes, key) ? attributes[key] : undefined;
+  }
+  if (Object.hasOwn(attributes, path.join('.'))) return attributes[path.join('.')];
   let value: unknown = attributes;
   for (const part of path) {
     // Own properties only: a filter on "constructor" must not find Object.prototype's.

@@ -162,13 +162,9 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
     if (traceId !== undefined && segment.traces[at] !== traceId) continue;
     if (attributes.length > 0 || hasAttributes.length > 0) {
       const attrs = segment.attributes[at];
-      if (!attributes.every(([path, value]) => attributeAt(attrs, path) === value)) continue;
-      if (!hasAttributes.every((path) => attributeAt(attrs, path) !== undefined)) continue;
+      if (attrs === undefined || !attributesMatch(attrs, attributes, hasAttributes)) continue;
     }
-    if (messageTests.length > 0) {
-      const message = segment.messages[at] ?? '';
-      if (!messageTests.every((test) => test.test(message))) continue;
-    }
+    if (messageTests.length > 0 && !messageMatches(segment.messages[at] ?? '', messageTests)) continue;
     entries.push(entryAt(store, seq));
     if (entries.length === limit) {
       seq--;
@@ -180,6 +176,28 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
   if (more) result.nextCursor = encodeCursor(seq + 1);
   if (truncated !== undefined) result.truncated = truncated;
   return result;
+}
+
+// Plain loops rather than every(): the scan runs a million times and must not allocate.
+function attributesMatch(
+  attrs: Readonly<Record<string, unknown>>,
+  equal: LogFilter['attributes'],
+  present: LogFilter['hasAttributes'],
+): boolean {
+  for (let i = 0; i < equal.length; i++) {
+    const [path, value] = equal[i] as (typeof equal)[number];
+    if (attributeAt(attrs, path) !== value) return false;
+  }
+  for (let i = 0; i < present.length; i++) {
+    if (attributeAt(attrs, present[i] as string[]) === undefined) return false;
+  }
+  return true;
+}
+
+function messageMatches(message: string, tests: LogFilter['messageTests']): boolean {
+  for (let i = 0; i < tests.length; i++)
+    if (!(tests[i] as { test(text: string): boolean }).test(message)) return false;
+  return true;
 }
 
 function idSet(names: ReadonlySet<string>, find: (name: string) => number | undefined): Set<number> {

@@ -354,3 +354,24 @@ describe('self-metrics', () => {
     expect(points('datalineage_monitoring_log_search_duration_seconds')).toHaveLength(1);
   });
 });
+
+describe('the OpenTelemetry logs API', () => {
+  it('feeds the aggregator once its LoggerProvider is the global one', async () => {
+    const { logs } = await import('@opentelemetry/api-logs');
+    const aggregatorUnderTest = aggregator();
+    logs.setGlobalLoggerProvider(aggregatorUnderTest.loggerProvider);
+    try {
+      logs
+        .getLogger('some-library')
+        .emit({ severityNumber: 13, body: 'deprecated option used', attributes: { option: 'x' } });
+      const [entry] = aggregatorUnderTest.searchLogs().entries;
+      expect(entry).toMatchObject({
+        loggerName: 'some-library',
+        levelName: 'WARNING',
+        extraData: { option: 'x' },
+      });
+    } finally {
+      logs.disable();
+    }
+  });
+});
