@@ -61,7 +61,7 @@ export interface LogAggregatorOptions {
   random?: () => number;
 }
 
-export type LogDropReason = PipelineDropReason | 'queue_full' | 'invalid_input';
+export type LogDropReason = PipelineDropReason | 'queue_full' | 'invalid_input' | 'store_error';
 
 export interface LogAggregatorStats {
   enabled: boolean;
@@ -72,6 +72,7 @@ export interface LogAggregatorStats {
   evicted: Record<EvictionReason, number>;
   truncated: number;
   invalidLevels: number;
+  invalidTimestamps: number;
   queueLength: number;
   entries: number;
   capacity: number;
@@ -131,7 +132,10 @@ export class LogAggregator implements LogSink {
   private readonly now: () => number;
   /** The injected clock, if any; without one OpenTelemetry stamps records itself. */
   private readonly clock: (() => number) | undefined;
-  private readonly loggers = new Map<string, Logger>();
+  private readonly loggers = new Map<string, { logger: Logger; shared: boolean }>();
+  private readonly sharedLogger: { logger: Logger; shared: boolean };
+  private readonly redactor: Redactor | undefined;
+  private invalidTimestamps = 0;
   private drainScheduled = false;
   private cleanupTimer: NodeJS.Timeout | undefined;
   private running = false;
@@ -143,7 +147,6 @@ export class LogAggregator implements LogSink {
   private readonly evicted: Record<EvictionReason, number> = { capacity: 0, age: 0 };
   private truncated = 0;
   private invalidLevels = 0;
-  private textBytes = 0;
   private lastSearchMs = 0;
   private readonly self: SelfMetrics | undefined;
 
@@ -151,11 +154,11 @@ export class LogAggregator implements LogSink {
   constructor(options: LogAggregatorOptions = {}) {
     this.isEnabled = options.enabled ?? true;
     this.store = new LogStore(options.maxEntries ?? 1_000_000);
-    this.queueSize = positive(options.processingQueueSize ?? 10_000, 'processingQueueSize');
+    this.queueSize = positiveInteger(options.processingQueueSize ?? 10_000, 'processingQueueSize');
     this.retentionMs = positive(options.retentionDays ?? 30, 'retentionDays') * DAY_MS;
     this.cleanupMs = positive(options.cleanupInterval ?? 3600, 'cleanupInterval') * 1000;
     this.maxMessageBytes = options.maxMessageBytes ?? 65_536;
-    this.searchBudget = options.searchTimeBudgetMs ?? 2000;
+    this.searchBudget = positive(options.searchTimeBudgetMs ?? 2000, 'searchTimeBudgetMs');
     this.now = options.now ?? Date.now;
     this.clock = options.now;
     this.self =
@@ -166,6 +169,7 @@ export class LogAggregator implements LogSink {
     };
     const redaction = options.redaction;
     const redactor = redaction?.enabled === false ? undefined : new Redactor(redaction ?? {});
+    this.redactor = redactor?.active ? redactor : undefined;
     // The store's processor is an inner object: the aggregator's own shutdown() shuts the
     // LoggerProvider down, which must not call back into it.
     const storeProcessor: LogRecordProcessor = {
@@ -186,6 +190,7 @@ export class LogAggregator implements LogSink {
     });
     const received = {
       onEmit: () => {
+        if (!this.isEnabled) return;
         this.received++;
         this.self?.received.inc();
       },
@@ -196,6 +201,9 @@ export class LogAggregator implements LogSink {
       ...(options.resource === undefined ? {} : { resource: options.resource }),
       processors: [received, pipeline],
     });
+    this.sharedLogger = { logger: this.loggerProvider.getLogger('(other loggers)'), shared: true };
+    // Bound, so `const add = logs.addLog` and callbacks keep working.
+    this.addLog = this.addLog.bind(this);
   }
 
   // ---------------------------------------------------------------- ingestion
@@ -218,16 +226,25 @@ export class LogAggregator implements LogSink {
         this.invalidLevels++;
         diagnostics.warnOnce(
           'DLM_LOG_INVALID_LEVEL',
-          String(input.level),
-          `log level ${JSON.stringify(String(input.level))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
+          safeString(input.level),
+          `log level ${JSON.stringify(safeString(input.level))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
         );
       }
       const source = input.source ?? LogSource.APPLICATION;
       const extra = input.extraData;
+      const loggerName = typeof input.loggerName === 'string' ? input.loggerName : 'default';
+      const logger = this.loggerFor(loggerName);
+      const traceOnly = typeof input.traceId === 'string' && typeof input.spanId !== 'string';
       // Flat extraData of strings, numbers and booleans goes to OpenTelemetry as it is (it copies
       // attributes anyway); anything else is made plain first, so OpenTelemetry drops nothing.
       let attributes = isFlatPlain(extra) ? extra : undefined;
-      if (attributes === undefined || source !== LogSource.APPLICATION || input.error !== undefined) {
+      if (
+        attributes === undefined ||
+        source !== LogSource.APPLICATION ||
+        input.error !== undefined ||
+        logger.shared ||
+        traceOnly
+      ) {
         const copy: Record<string, unknown> = {};
         if (extra !== undefined && extra !== null && typeof extra === 'object') {
           for (const key of Object.keys(extra)) {
@@ -235,44 +252,93 @@ export class LogAggregator implements LogSink {
           }
         }
         if (source !== LogSource.APPLICATION) copy['log.source'] = String(source);
+        if (logger.shared) copy['logger.name'] = loggerName;
+        if (traceOnly) copy.trace_id = String(input.traceId).toLowerCase();
         if (input.error !== undefined) {
-          const error = errorInfo(input.error) ?? { type: 'Error', message: messageText(input.error) };
+          const error = errorInfo(input.error) ?? { type: 'Error', message: this.text(input.error) };
           copy['exception.type'] = error.type;
           copy['exception.message'] = error.message;
           if (error.stack !== undefined) copy['exception.stacktrace'] = error.stack;
         }
         attributes = copy;
       }
-      let timestamp: [number, number] | undefined;
-      const given = input.timestamp;
-      if (given !== undefined || this.clock !== undefined) {
-        const ms = given instanceof Date ? given.getTime() : (given ?? (this.clock as () => number)());
-        // An HrTime, not a number: OpenTelemetry reads small numbers as performance.now() offsets.
-        timestamp = [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
-      }
-      this.loggerFor(input.loggerName ?? 'default').emit({
-        ...(timestamp === undefined ? {} : { timestamp }),
+      logger.logger.emit({
+        timestamp: this.timestampOf(input.timestamp),
         severityNumber: level,
         severityText: levelName(level),
-        body: typeof input.message === 'string' ? input.message : messageText(input.message),
+        body: typeof input.message === 'string' ? input.message : this.text(input.message),
         attributes: attributes as Record<string, never>,
-        context: contextFor(input.traceId, input.spanId),
+        context: traceOnly ? undefined : contextFor(input.traceId, input.spanId),
       });
     } catch (error) {
+      this.received++;
       this.drop('invalid_input');
       diagnostics.warnOnce(
         'DLM_LOG_INVALID_INPUT',
-        String(error),
-        `a log entry could not be added: ${String(error)}`,
+        safeString(error),
+        `a log entry could not be added: ${safeString(error)}`,
       );
     }
   }
 
-  private loggerFor(name: string): Logger {
+  /** Redact a structured value by key (for bridges that format objects into text). */
+  redactValue<T>(value: T): T {
+    if (this.redactor === undefined || value === null || typeof value !== 'object') return value;
+    try {
+      return this.redactor.redactValue(plainValue(value) as T);
+    } catch {
+      return value;
+    }
+  }
+
+  /**
+   * Text of a non-string message or error. Objects are redacted by key before they become text:
+   * after JSON.stringify only the value patterns could still find a secret.
+   */
+  private text(value: unknown): string {
+    if (
+      this.redactor === undefined ||
+      value === null ||
+      typeof value !== 'object' ||
+      value instanceof Error
+    ) {
+      return messageText(value);
+    }
+    return messageText(this.redactor.redactValue(plainValue(value)));
+  }
+
+  /**
+   * An HrTime for OpenTelemetry (which reads small numbers as performance.now() offsets), or
+   * undefined to let it stamp the record. An invalid timestamp becomes now, counted.
+   */
+  private timestampOf(given: number | Date | undefined): [number, number] | undefined {
+    if (given === undefined && this.clock === undefined) return undefined;
+    let ms = given instanceof Date ? given.getTime() : given;
+    if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms))) {
+      this.invalidTimestamps++;
+      diagnostics.warnOnce(
+        'DLM_LOG_INVALID_TIMESTAMP',
+        'timestamp',
+        `log timestamp ${safeString(given)} is not a time; the entry is stamped with the current time. Pass epoch milliseconds or a valid Date.`,
+      );
+      ms = undefined;
+    }
+    if (ms === undefined) {
+      if (this.clock === undefined) return undefined;
+      ms = this.clock();
+    }
+    return [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
+  }
+
+  /**
+   * The OpenTelemetry logger for a name (its instrumentation scope). OpenTelemetry keeps every
+   * logger it hands out, so past 1,000 names one shared logger carries the name as `logger.name`.
+   */
+  private loggerFor(name: string): { logger: Logger; shared: boolean } {
     let logger = this.loggers.get(name);
     if (logger === undefined) {
-      if (this.loggers.size >= 10_000) this.loggers.clear(); // bound: names may be user-supplied
-      logger = this.loggerProvider.getLogger(name);
+      if (this.loggers.size >= 1000) return this.sharedLogger;
+      logger = { logger: this.loggerProvider.getLogger(name), shared: false };
       this.loggers.set(name, logger);
     }
     return logger;
@@ -296,14 +362,22 @@ export class LogAggregator implements LogSink {
   private drain(): void {
     this.drainScheduled = false;
     const queue = this.queue;
-    for (let i = 0; i < queue.length; i++) {
-      const record = queue[i] as StoredRecord;
-      this.store.append(record);
-      this.textBytes += record.message.length;
-      this.self?.stored(record);
+    if (queue.length === 0) return;
+    try {
+      for (let i = 0; i < queue.length; i++) {
+        const record = queue[i] as StoredRecord;
+        this.store.append(record);
+        this.self?.stored(record);
+      }
+      this.stored += queue.length;
+    } catch (error) {
+      // Never reached in normal operation; if it were, the batch is dropped and counted rather
+      // than retried forever or thrown out of a timer into the host application.
+      this.drop('store_error');
+      diagnostics.error('DLM_LOG_STORE_FAILED', `storing logs failed: ${safeString(error)}`);
+    } finally {
+      queue.length = 0;
     }
-    this.stored += queue.length;
-    queue.length = 0;
   }
 
   private drop(reason: LogDropReason): void {
@@ -324,7 +398,11 @@ export class LogAggregator implements LogSink {
     const compiled = toFilter(filter);
     this.drain();
     this.expire();
-    const result = searchStore(this.store, compiled, { timeBudgetMs: this.searchBudget, ...options });
+    const result = searchStore(this.store, compiled, {
+      timeBudgetMs: this.searchBudget,
+      ...options,
+      notBefore: this.now() - this.retentionMs,
+    });
     this.lastSearchMs = result.tookMs;
     this.self?.searched(result.tookMs);
     return result;
@@ -333,7 +411,7 @@ export class LogAggregator implements LogSink {
   /** One entry by id, if still stored. */
   getLog(id: number): LogEntry | undefined {
     this.drain();
-    return this.store.has(id) ? entryAt(this.store, id) : undefined;
+    return Number.isInteger(id) && this.store.has(id) ? entryAt(this.store, id) : undefined;
   }
 
   /** Counts per level, source or logger in time buckets (`'30s'`, `'5m'`, `'1h'`, `'1d'`). */
@@ -441,7 +519,6 @@ export class LogAggregator implements LogSink {
   clear(): void {
     this.drain();
     this.store.clear();
-    this.textBytes = 0;
   }
 
   stats(): LogAggregatorStats {
@@ -454,11 +531,12 @@ export class LogAggregator implements LogSink {
       evicted: { ...this.evicted },
       truncated: this.truncated,
       invalidLevels: this.invalidLevels,
+      invalidTimestamps: this.invalidTimestamps,
       queueLength: this.queue.length,
-      entries: this.store.size + this.queue.length,
+      entries: this.store.size,
       capacity: this.store.capacity,
       lastSearchMs: this.lastSearchMs,
-      memoryEstimateBytes: this.store.columnBytes() + this.textBytes * 2,
+      memoryEstimateBytes: this.store.memoryEstimate(),
     };
   }
 }
@@ -470,6 +548,21 @@ function positive(value: number, what: string): number {
   return value;
 }
 
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** String() that cannot throw (a null-prototype object or a Proxy can make it). */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
 function filterOptions(filter: LogFilter | LogFilterOptions | undefined): LogFilterOptions {
   if (filter === undefined) return {};
   if (filter instanceof LogFilter)
@@ -478,23 +571,20 @@ function filterOptions(filter: LogFilter | LogFilterOptions | undefined): LogFil
 }
 
 /** A context carrying the given trace and span ids, or undefined to use the active one. */
-function contextFor(traceId: string | undefined, spanId: string | undefined): Context | undefined {
-  if (traceId === undefined) return undefined;
+function contextFor(traceId: unknown, spanId: unknown): Context | undefined {
+  if (typeof traceId !== 'string' || typeof spanId !== 'string') return undefined;
   const trace32 = traceId.toLowerCase();
-  const span16 = (spanId ?? '').toLowerCase();
-  if (trace32.length !== 32 || !VALID_ID.test(trace32)) return undefined;
-  // A log may name a trace without a span; OpenTelemetry needs both, so a zero-free placeholder
-  // span id marks "trace only" and is dropped again when stored.
-  const span = span16.length === 16 && VALID_ID.test(span16) ? span16 : TRACE_ONLY_SPAN;
+  const span16 = spanId.toLowerCase();
+  if (trace32.length !== 32 || !VALID_ID.test(trace32) || span16.length !== 16 || !VALID_ID.test(span16)) {
+    return undefined;
+  }
   return trace.setSpanContext(ROOT_CONTEXT, {
     traceId: trace32,
-    spanId: span,
+    spanId: span16,
     traceFlags: TraceFlags.NONE,
     isRemote: true,
   });
 }
-
-const TRACE_ONLY_SPAN = 'ffffffffffffffff';
 
 /** What the store keeps of an OpenTelemetry log record. */
 function toStored(record: ReadWriteLogRecord, maxMessageBytes: number): StoredRecord {
@@ -524,16 +614,18 @@ function toStored(record: ReadWriteLogRecord, maxMessageBytes: number): StoredRe
   }
   const span = record.spanContext;
   const source = attributes['log.source'];
+  const loggerName = attributes['logger.name'];
+  const traceId = attributes.trace_id;
   return {
     timestamp: seconds * 1000 + nanos / 1e6,
     level: levelOf(record),
     source: typeof source === 'string' ? source : LogSource.APPLICATION,
-    loggerName: record.instrumentationScope.name,
+    loggerName: typeof loggerName === 'string' ? loggerName : record.instrumentationScope.name,
     message,
     attributes: extra ? attributes : undefined,
     error,
-    traceId: span?.traceId,
-    spanId: span === undefined || span.spanId === TRACE_ONLY_SPAN ? undefined : span.spanId,
+    traceId: span?.traceId ?? (typeof traceId === 'string' ? traceId : undefined),
+    spanId: span?.spanId,
   };
 }
 

@@ -96,18 +96,6 @@ export class LogFilter {
     this.traceId = options.traceId?.toLowerCase();
   }
 
-  /** True when the filter looks only at level and time (the cheapest scans). */
-  get levelAndTimeOnly(): boolean {
-    return (
-      this.sources === undefined &&
-      this.loggerNames === undefined &&
-      this.messageTests.length === 0 &&
-      this.attributes.length === 0 &&
-      this.hasAttributes.length === 0 &&
-      this.traceId === undefined
-    );
-  }
-
   static readonly ALL = new LogFilter();
 }
 

@@ -94,19 +94,25 @@ export class LogPipeline implements LogRecordProcessor {
       this.onDrop('pipeline_error');
       return;
     }
+    let failed = false;
     for (const processor of this.downstream) {
       try {
         processor.onEmit(record, context);
       } catch {
-        this.onDrop('pipeline_error');
+        failed = true;
       }
     }
+    if (failed) this.onDrop('pipeline_error');
   }
 
-  /** Truncate the body, then redact body and attributes, mutating the record before anyone reads it. */
+  /**
+   * Redact, then truncate, mutating the record before anyone reads it: truncating first could cut
+   * a secret in half where no pattern recognises it any more.
+   */
   private clean(record: ReadWriteLogRecord): void {
-    let body = record.body;
-    if (typeof body === 'string') {
+    const original = record.body;
+    if (typeof original === 'string') {
+      let body = this.redactor === undefined ? original : this.redactor.redactText(original);
       if (body.length > this.maxMessageBytes / 3) {
         const cut = truncateUtf8(body, this.maxMessageBytes);
         if (cut.truncatedBytes > 0) {
@@ -114,11 +120,10 @@ export class LogPipeline implements LogRecordProcessor {
           this.onTruncate();
         }
       }
-      if (this.redactor !== undefined) body = this.redactor.redactText(body);
-      if (body !== record.body) record.setBody(body);
-    } else if (body !== undefined && body !== null && this.redactor !== undefined) {
-      const redacted = this.redactor.redactValue(body);
-      if (redacted !== body) record.setBody(redacted);
+      if (body !== original) record.setBody(body);
+    } else if (original !== undefined && original !== null && this.redactor !== undefined) {
+      const redacted = this.redactor.redactValue(original);
+      if (redacted !== original) record.setBody(redacted);
     }
     if (this.redactor !== undefined) {
       const attributes = record.attributes;

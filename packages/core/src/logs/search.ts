@@ -16,6 +16,8 @@ export interface SearchOptions {
    * @default 2000
    */
   timeBudgetMs?: number;
+  /** Entries older than this (epoch ms) are past retention and never returned. @internal */
+  notBefore?: number;
 }
 
 export interface SearchResult {
@@ -33,6 +35,8 @@ export interface SearchResult {
 /** Attribute keys the aggregator uses itself; not part of an entry's extraData. */
 export const RESERVED_ATTRIBUTES: ReadonlySet<string> = new Set([
   'log.source',
+  'logger.name',
+  'trace_id',
   'exception.type',
   'exception.message',
   'exception.stacktrace',
@@ -123,6 +127,7 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
   if (!Number.isInteger(limit) || limit < 1)
     throw new TypeError(`searchLogs: limit must be a positive integer, got ${limit}`);
   const budget = options.timeBudgetMs ?? 2000;
+  if (!(budget > 0)) throw new TypeError(`searchLogs: timeBudgetMs must be a positive number, got ${budget}`);
   let newest = store.newest;
   if (options.cursor !== undefined) newest = Math.min(newest, decodeCursor(options.cursor) - 1);
   newest = startFor(store, newest, filter.to);
@@ -133,7 +138,8 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
     filter.sources === undefined ? undefined : idSet(filter.sources, (n) => store.sources.find(n));
   const loggers =
     filter.loggerNames === undefined ? undefined : idSet(filter.loggerNames, (n) => store.loggers.find(n));
-  const { minLevel, maxLevel, from, to, messageTests, attributes, hasAttributes, traceId } = filter;
+  const { minLevel, maxLevel, to, messageTests, attributes, hasAttributes, traceId } = filter;
+  const from = Math.max(filter.from, options.notBefore ?? Number.NEGATIVE_INFINITY);
 
   const entries: LogEntry[] = [];
   let scanned = 0;

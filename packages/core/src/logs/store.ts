@@ -45,20 +45,26 @@ class Segment {
   }
 }
 
-/** Interns short strings (logger names, sources) as small integers, with a bound. */
+/**
+ * Interns short strings (logger names, sources) as small integers. Bounded: past `limit` names,
+ * new ones share the overflow name, which is interned first so the bound cannot be missed.
+ */
 class Interner {
-  readonly names: string[] = [];
-  private readonly ids = new Map<string, number>();
+  readonly names: string[];
+  private readonly ids: Map<string, number>;
 
   constructor(
     private readonly limit: number,
-    private readonly overflowName: string,
-  ) {}
+    overflowName: string,
+  ) {
+    this.names = [overflowName];
+    this.ids = new Map([[overflowName, 0]]);
+  }
 
   id(name: string): number {
     let id = this.ids.get(name);
     if (id === undefined) {
-      if (this.names.length >= this.limit - 1) return this.id(this.overflowName);
+      if (this.names.length >= this.limit) return 0;
       id = this.names.length;
       this.names.push(name);
       this.ids.set(name, id);
@@ -82,8 +88,10 @@ export class LogStore {
   private readonly ringSize: number;
   private readonly segmentSize: number;
   private readonly segments: Array<Segment | undefined>;
-  readonly loggers = new Interner(1 << 20, '(other loggers)');
-  readonly sources = new Interner(255, '(other sources)');
+  readonly loggers = new Interner(65_536, '(other loggers)');
+  readonly sources = new Interner(256, '(other sources)');
+  /** UTF-16 code units of the messages held, for the memory estimate. */
+  private textUnits = 0;
   /** False once an entry arrives with an older timestamp than its predecessor. */
   private ordered = true;
   private lastTimestamp = Number.NEGATIVE_INFINITY;
@@ -91,10 +99,12 @@ export class LogStore {
   onEvict: (reason: EvictionReason, count: number) => void = () => {};
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1)
-      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-    this.segmentSize = Math.min(SEGMENT, capacity);
-    const count = Math.ceil(capacity / this.segmentSize);
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`maxEntries must be a positive integer, got ${capacity}`);
+    }
+    const count = Math.ceil(capacity / SEGMENT);
+    // Even segments just large enough: capacity 16,385 takes two of 8,193, not two of 16,384.
+    this.segmentSize = Math.ceil(capacity / count);
     this.ringSize = count * this.segmentSize;
     this.segments = new Array(count).fill(undefined);
   }
@@ -118,7 +128,7 @@ export class LogStore {
   }
 
   append(record: StoredRecord): number {
-    if (this.size >= this.capacity) this.evictOldest(1, 'capacity');
+    if (this.size >= this.capacity) this.evictOldest();
     const seq = this.nextSeq++;
     const index = seq % this.ringSize;
     const segmentIndex = Math.floor(index / this.segmentSize);
@@ -133,10 +143,12 @@ export class LogStore {
     segment.sources[at] = this.sources.id(record.source);
     segment.loggers[at] = this.loggers.id(record.loggerName);
     segment.messages[at] = record.message;
+    this.textUnits += record.message.length;
     segment.attributes[at] = record.attributes;
     segment.errors[at] = record.error;
     segment.traces[at] = record.traceId;
     segment.spans[at] = record.spanId;
+    // The aggregator only appends finite timestamps; order is tracked for binary search.
     if (record.timestamp < this.lastTimestamp) this.ordered = false;
     else this.lastTimestamp = record.timestamp;
     return seq;
@@ -158,8 +170,11 @@ export class LogStore {
     return segment.times[at] as number;
   }
 
-  /** Evict entries older than `cutoff` (epoch ms) from the oldest end; returns how many. */
-  evictBefore(cutoff: number): number {
+  /**
+   * Evict entries older than `cutoff` (epoch ms) from the oldest end. An out-of-order newer entry
+   * stops the sweep; searches skip anything older than the cutoff all the same.
+   */
+  evictBefore(cutoff: number): void {
     let count = 0;
     while (this.size > 0 && this.timestampOf(this.oldestSeq) < cutoff) {
       this.release(this.oldestSeq);
@@ -167,20 +182,18 @@ export class LogStore {
       count++;
     }
     if (count > 0) this.onEvict('age', count);
-    return count;
   }
 
-  private evictOldest(count: number, reason: EvictionReason): void {
-    for (let i = 0; i < count && this.size > 0; i++) {
-      this.release(this.oldestSeq);
-      this.oldestSeq++;
-    }
-    this.onEvict(reason, count);
+  private evictOldest(): void {
+    this.release(this.oldestSeq);
+    this.oldestSeq++;
+    this.onEvict('capacity', 1);
   }
 
   /** Drop an evicted slot's references, so its strings and objects can be collected. */
   private release(seq: number): void {
     const { segment, at } = this.locate(seq);
+    this.textUnits -= segment.messages[at]?.length ?? 0;
     segment.messages[at] = undefined;
     segment.attributes[at] = undefined;
     segment.errors[at] = undefined;
@@ -195,13 +208,15 @@ export class LogStore {
     this.lastTimestamp = Number.NEGATIVE_INFINITY;
   }
 
-  /** Bytes held by the columns (strings and objects not included). */
-  columnBytes(): number {
+  /**
+   * Estimated bytes held: the columns, the message text (two bytes per code unit at most), and
+   * about 100 bytes of attributes per entry.
+   */
+  memoryEstimate(): number {
     let bytes = 0;
-    for (const segment of this.segments)
+    for (const segment of this.segments) {
       if (segment !== undefined) bytes += segment.times.length * (8 + 1 + 1 + 4 + 5 * 8);
-    return bytes;
+    }
+    return bytes + this.textUnits * 2 + this.size * 100;
   }
 }
-
-export type { Segment };

@@ -80,4 +80,9 @@ export interface LogEntry {
 /** Anything that accepts log input: the aggregator, or a test double for the bridges. */
 export interface LogSink {
   addLog(input: LogInput): void;
+  /**
+   * Redact a structured value by key before a bridge turns it into text (a console argument, say);
+   * after formatting, only value patterns could still find a secret.
+   */
+  redactValue?<T>(value: T): T;
 }

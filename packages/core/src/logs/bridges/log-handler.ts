@@ -278,8 +278,13 @@ export class LogHandler {
     if (level < this.#minLevel) return;
     let error: LogError | undefined;
     // The stack goes to `error`; the message keeps the one-line "Name: message" form.
+    const redact = this.#sink.redactValue;
     const parts = args.map((arg) => {
-      if (!(arg instanceof Error)) return arg;
+      if (!(arg instanceof Error)) {
+        return redact !== undefined && arg !== null && typeof arg === 'object'
+          ? redact.call(this.#sink, arg)
+          : arg;
+      }
       error ??= snapshotError(arg);
       return errorHeadline(arg);
     });
