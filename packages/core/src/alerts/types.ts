@@ -53,6 +53,8 @@ export interface AlertInstance {
   /** Stable id: rule name + the series' labels. */
   readonly id: string;
   readonly rule: string;
+  /** The metric the rule watches (used for inhibition: alerts on the same metric and series). */
+  readonly metric?: string;
   readonly state: AlertState;
   readonly severity: AlertSeverity;
   /** The series' labels plus the rule's labels, plus `alertname` and `severity`. */

@@ -1,0 +1,234 @@
+// Deciding who hears about which alert, when: grouping with group wait and group interval,
+// repeat interval (the guide's max_frequency), resolved notices, silences (and a fresh notice when
+// one ends over a still-firing alert), inhibition, acknowledgement and escalation — Alertmanager's
+// routing, in process. Pure logic over alert snapshots and an injected time; it only calls
+// `dispatch`, which delivers in the background.
+import type { SilenceStore } from './silences.js';
+import { type AlertInstance, type AlertSeverity, type Notification, SEVERITY_RANK } from './types.js';
+
+export interface RoutingOptions {
+  /** Labels alerts are grouped by: one notification per group. @default ['alertname'] */
+  groupBy?: readonly string[];
+  /** Wait before the first notice of a new group, to gather its alerts. @default 30000 */
+  groupWaitMs?: number;
+  /** Wait between notices about changes in a group. @default 300000 */
+  groupIntervalMs?: number;
+  /** Repeat a notice for alerts still firing after this long (`alerts.maxFrequency`). @default 3600000 */
+  repeatIntervalMs?: number;
+  /** Send a notice when alerts resolve. @default true */
+  sendResolved?: boolean;
+  /** Unacknowledged alerts firing this long are also sent to these channels, once. */
+  escalation?: { afterMs: number; channels: readonly string[] };
+  /**
+   * A firing alert of this severity mutes firing alerts of lower severity on the same metric and
+   * series (`false` turns inhibition off). @default 'critical'
+   */
+  inhibitFrom?: AlertSeverity | false;
+  /** Link put in notifications. */
+  dashboardUrl?: string;
+}
+
+export type Dispatch = (channels: readonly string[] | undefined, notification: Notification) => void;
+
+interface Group {
+  readonly labels: Record<string, string>;
+  readonly firstSeenAt: number;
+  lastSentAt: number | undefined;
+  /** Firing alerts of the group, by id. */
+  readonly firing: Map<string, AlertInstance>;
+  /** Alerts that resolved since the last notice. */
+  readonly resolved: Map<string, AlertInstance>;
+  /** Something changed since the last notice (a new firing alert, a resolution, a silence ended). */
+  changed: boolean;
+  reason: Notification['reason'];
+}
+
+/** Labels that identify the watched series, for inhibition: everything but the alert's own. */
+function seriesKey(alert: AlertInstance): string {
+  const labels = Object.entries(alert.labels)
+    .filter(([name]) => name !== 'alertname' && name !== 'severity')
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([alert.metric ?? '', labels]);
+}
+
+export class Notifier {
+  private readonly groupBy: readonly string[];
+  private readonly groupWait: number;
+  private readonly groupInterval: number;
+  private readonly repeatInterval: number;
+  private readonly sendResolved: boolean;
+  private readonly groups = new Map<string, Group>();
+  /** Firing alerts held back by a silence: notified again when it ends. */
+  private readonly silenced = new Set<string>();
+  private readonly escalated = new Set<string>();
+
+  constructor(
+    private readonly options: RoutingOptions,
+    private readonly dispatch: Dispatch,
+    private readonly channelsOf: (rule: string) => readonly string[] | undefined,
+  ) {
+    this.groupBy = options.groupBy ?? ['alertname'];
+    this.groupWait = options.groupWaitMs ?? 30_000;
+    this.groupInterval = options.groupIntervalMs ?? 300_000;
+    this.repeatInterval = options.repeatIntervalMs ?? 3_600_000;
+    this.sendResolved = options.sendResolved ?? true;
+  }
+
+  /** Take the latest snapshot of every alert instance and send what is due at `now`. */
+  update(instances: readonly AlertInstance[], now: number, silences: SilenceStore): void {
+    const inhibited = this.inhibited(instances);
+    const seen = new Set<string>();
+    for (const alert of instances) {
+      if (alert.state !== 'firing') continue;
+      seen.add(alert.id);
+      if (silences.matching(alert.labels, now) !== undefined) {
+        this.silenced.add(alert.id);
+        this.groupOf(alert, now)?.firing.delete(alert.id);
+        continue;
+      }
+      if (inhibited.has(alert.id)) {
+        this.groupOf(alert, now)?.firing.delete(alert.id);
+        continue;
+      }
+      const group = this.groupOf(alert, now, true) as Group;
+      if (this.silenced.delete(alert.id)) {
+        group.changed = true;
+        group.reason = 'unsilenced'; // Alertmanager stays quiet here; a still-firing alert deserves a word
+      } else if (!group.firing.has(alert.id)) {
+        group.changed = true;
+        if (group.reason !== 'unsilenced') group.reason = 'new';
+      }
+      group.firing.set(alert.id, alert);
+    }
+    // Alerts that stopped firing: resolved notices for those that were announced.
+    const byId = new Map(instances.map((alert) => [alert.id, alert]));
+    for (const group of this.groups.values()) {
+      for (const [id, previous] of group.firing) {
+        if (seen.has(id)) continue;
+        group.firing.delete(id);
+        this.escalated.delete(id);
+        if (group.lastSentAt === undefined || !this.sendResolved) continue; // never announced
+        const latest = byId.get(id) ?? previous;
+        group.resolved.set(id, { ...latest, state: 'resolved', resolvedAt: latest.resolvedAt ?? now });
+        group.changed = true;
+        if (group.firing.size === 0) group.reason = 'resolved';
+      }
+    }
+    for (const id of this.silenced) if (!seen.has(id)) this.silenced.delete(id);
+    this.flush(now);
+    this.escalate(instances, inhibited, now, silences);
+  }
+
+  private flush(now: number): void {
+    for (const [key, group] of this.groups) {
+      if (group.firing.size === 0 && group.resolved.size === 0) {
+        this.groups.delete(key);
+        continue;
+      }
+      let due = false;
+      let reason = group.reason;
+      if (group.lastSentAt === undefined) {
+        due = group.firing.size > 0 && now >= group.firstSeenAt + this.groupWait;
+      } else if (group.changed) {
+        due = now >= group.lastSentAt + this.groupInterval;
+      } else if ([...group.firing.values()].some((alert) => !alert.acknowledged)) {
+        due = now >= group.lastSentAt + this.repeatInterval;
+        reason = 'repeat';
+      }
+      if (!due) continue;
+      const alerts = [...group.firing.values(), ...group.resolved.values()];
+      const notification: Notification = {
+        status: group.firing.size > 0 ? 'firing' : 'resolved',
+        groupLabels: group.labels,
+        alerts,
+        reason,
+        ...(this.options.dashboardUrl === undefined ? {} : { dashboardUrl: this.options.dashboardUrl }),
+      };
+      group.lastSentAt = now;
+      group.changed = false;
+      group.reason = 'repeat';
+      group.resolved.clear();
+      this.dispatch(this.channels(alerts), notification);
+    }
+  }
+
+  private escalate(
+    instances: readonly AlertInstance[],
+    inhibited: ReadonlySet<string>,
+    now: number,
+    silences: SilenceStore,
+  ): void {
+    const escalation = this.options.escalation;
+    if (escalation === undefined) return;
+    for (const alert of instances) {
+      if (alert.state !== 'firing' || alert.acknowledged || this.escalated.has(alert.id)) continue;
+      if (inhibited.has(alert.id) || silences.matching(alert.labels, now) !== undefined) continue;
+      if (alert.firingSince === undefined || now < alert.firingSince + escalation.afterMs) continue;
+      this.escalated.add(alert.id);
+      this.dispatch(escalation.channels, {
+        status: 'firing',
+        groupLabels: this.groupLabels(alert),
+        alerts: [alert],
+        reason: 'escalation',
+        ...(this.options.dashboardUrl === undefined ? {} : { dashboardUrl: this.options.dashboardUrl }),
+      });
+    }
+  }
+
+  /** Ids of firing alerts muted by a firing alert of the inhibiting severity on the same series. */
+  private inhibited(instances: readonly AlertInstance[]): Set<string> {
+    const muted = new Set<string>();
+    const from = this.options.inhibitFrom ?? 'critical';
+    if (from === false) return muted;
+    const rank = SEVERITY_RANK[from];
+    const sources = new Set(
+      instances.filter((a) => a.state === 'firing' && SEVERITY_RANK[a.severity] >= rank).map(seriesKey),
+    );
+    if (sources.size === 0) return muted;
+    for (const alert of instances) {
+      if (alert.state === 'firing' && SEVERITY_RANK[alert.severity] < rank && sources.has(seriesKey(alert))) {
+        muted.add(alert.id);
+      }
+    }
+    return muted;
+  }
+
+  private groupLabels(alert: AlertInstance): Record<string, string> {
+    const labels: Record<string, string> = {};
+    for (const name of this.groupBy) {
+      const value = alert.labels[name];
+      if (value !== undefined) labels[name] = value;
+    }
+    return labels;
+  }
+
+  private groupOf(alert: AlertInstance, now: number, create = false): Group | undefined {
+    const labels = this.groupLabels(alert);
+    const key = JSON.stringify(Object.entries(labels).sort());
+    let group = this.groups.get(key);
+    if (group === undefined && create) {
+      group = {
+        labels,
+        firstSeenAt: now,
+        lastSentAt: undefined,
+        firing: new Map(),
+        resolved: new Map(),
+        changed: true,
+        reason: 'new',
+      };
+      this.groups.set(key, group);
+    }
+    return group;
+  }
+
+  /** The union of the rules' channels; undefined (every channel) when any rule names none. */
+  private channels(alerts: readonly AlertInstance[]): readonly string[] | undefined {
+    const names = new Set<string>();
+    for (const alert of alerts) {
+      const channels = this.channelsOf(alert.rule);
+      if (channels === undefined || channels.length === 0) return undefined;
+      for (const name of channels) names.add(name);
+    }
+    return [...names];
+  }
+}
