@@ -1,5 +1,38 @@
 // @datalineage/core — the metrics collector, its OpenTelemetry bridge, naming rules and the
 // SDK's diagnostics. The public surface, by name.
+export { ChannelConfigError, createChannel } from './alerts/channels/create.js';
+export {
+  DeliveryError,
+  type DeliveryOptions,
+  type DeliveryResult,
+  deliver,
+} from './alerts/channels/delivery.js';
+export {
+  type EvaluationTransition,
+  type TestRuleOptions,
+  type TestSample,
+  type TestScenario,
+  type TestStep,
+  testRule,
+} from './alerts/evaluate.js';
+export {
+  AlertManager,
+  type AlertManagerOptions,
+  type AlertManagerStatus,
+  AlertMetricReader,
+} from './alerts/manager.js';
+export type { RoutingOptions } from './alerts/notifier.js';
+export { type Aggregation, AlertRule, AlertRuleError, type AlertRuleOptions } from './alerts/rule.js';
+export { type Silence, SilenceError, type SilenceInput } from './alerts/silences.js';
+export {
+  AlertChannel,
+  AlertCondition,
+  type AlertInstance,
+  AlertSeverity,
+  type AlertState,
+  type Notification,
+  type NotificationChannel,
+} from './alerts/types.js';
 export {
   type AlertsConfig,
   ConfigError,

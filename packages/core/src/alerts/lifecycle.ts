@@ -1,0 +1,235 @@
+// The state machine of one alert instance (one rule × one series): inactive → pending → firing →
+// resolved → inactive, with `nodata` and `error` beside them as Grafana has them. It only moves
+// when stepped with an evaluation's outcome and the time, so it is tested with a fake clock.
+import type { Labels } from '../metrics/types.js';
+import type { AlertRule } from './rule.js';
+import { AlertCondition, type AlertInstance, type AlertState } from './types.js';
+
+/** What one evaluation found for the instance's series. */
+export interface EvaluationOutcome {
+  /** The condition holds (for ABSENT: there is no data). */
+  readonly matched: boolean;
+  /** The value compared; NaN when there was none. */
+  readonly value: number;
+  /** The window held enough samples to compute the value. */
+  readonly hasData: boolean;
+  /** Evaluating failed (e.g. a quantile asked of a gauge): the instance goes to `error`. */
+  readonly error?: string;
+}
+
+/** One state change. */
+export interface StateTransition {
+  readonly from: AlertState;
+  readonly to: AlertState;
+  /** Epoch ms of the evaluation that made it. */
+  readonly at: number;
+  readonly value: number;
+}
+
+/** Transitions kept per instance: enough to show an instance's recent story, bounded. */
+const HISTORY_LIMIT = 100;
+
+/**
+ * The lifecycle of one alert instance.
+ *
+ * - The condition holds: inactive/resolved/nodata/error → pending, → firing at the first step
+ *   where it has held for `minDuration` (now − pendingSince ≥ minDuration); minDuration 0 fires
+ *   at once.
+ * - The condition stops holding: pending → inactive (it never fired: nothing to announce);
+ *   firing stays firing until the condition has been false for `keepFiringFor` (measured from the
+ *   first step it was false), then → resolved; resolved → inactive at the next step it is still
+ *   false.
+ * - No data (ABSENT rules aside) → nodata; an evaluation error → error. Grafana's defaults: each is
+ *   a state of its own, and a firing alert moving to either resolves first, giving two transitions
+ *   (firing → resolved → nodata), because a firing alert nobody can check any more should not stay
+ *   announced as firing. `keepFiringFor` covers these too: a short gap in the data does not
+ *   resolve an alert that is kept firing.
+ * - An acknowledgement sticks until the episode ends (resolved, or back to inactive).
+ *
+ * @example
+ * const alert = new AlertLifecycle({ status: '500' }, now);
+ * alert.step(now, { matched: true, value: 15, hasData: true }, rule); // [{ from: 'inactive', to: 'pending', … }]
+ */
+export class AlertLifecycle {
+  /** The labels of the watched series ({} for a rule-level instance). */
+  readonly labels: Labels;
+  private current: AlertState = 'inactive';
+  private enteredAt: number;
+  private lastValue = Number.NaN;
+  private lastError: string | undefined;
+  private pendingSince: number | undefined;
+  private firingSince: number | undefined;
+  private resolvedAt: number | undefined;
+  /** While firing: the first step the condition (or the data) stopped holding, for keepFiringFor. */
+  private failingSince: number | undefined;
+  private acknowledgedAt: number | undefined;
+  private readonly transitions: StateTransition[] = [];
+
+  /**
+   * @param labels the series' labels
+   * @param since when the instance was created (epoch ms)
+   */
+  constructor(labels: Labels = {}, since = 0) {
+    this.labels = Object.freeze({ ...labels });
+    this.enteredAt = since;
+  }
+
+  get state(): AlertState {
+    return this.current;
+  }
+
+  /** When the instance entered its current state (epoch ms). */
+  get since(): number {
+    return this.enteredAt;
+  }
+
+  /** The value of the latest evaluation (NaN when there was none). */
+  get value(): number {
+    return this.lastValue;
+  }
+
+  /** The latest evaluation error, while in the `error` state. */
+  get error(): string | undefined {
+    return this.current === 'error' ? this.lastError : undefined;
+  }
+
+  get acknowledged(): boolean {
+    return this.acknowledgedAt !== undefined;
+  }
+
+  /** The latest transitions, oldest first (the last 100). */
+  history(): readonly StateTransition[] {
+    return this.transitions;
+  }
+
+  /** Moves the instance on with one evaluation's outcome; returns the transitions made (often none). */
+  step(now: number, outcome: EvaluationOutcome, rule: AlertRule): StateTransition[] {
+    const made: StateTransition[] = [];
+    this.lastValue = outcome.value;
+    const move = (to: AlertState): void => this.move(to, now, outcome.value, made);
+
+    const abnormal: AlertState | undefined =
+      outcome.error !== undefined
+        ? 'error'
+        : !outcome.hasData && rule.condition !== AlertCondition.ABSENT
+          ? 'nodata'
+          : undefined;
+    if (outcome.error !== undefined) this.lastError = outcome.error;
+
+    if (abnormal !== undefined) {
+      if (this.current === 'firing') {
+        if (this.keepsFiring(now, rule)) return made;
+        move('resolved');
+      }
+      if (this.current !== abnormal) move(abnormal);
+      return made;
+    }
+
+    if (outcome.matched) {
+      this.failingSince = undefined;
+      if (this.current === 'firing') return made;
+      if (this.current === 'pending') {
+        if (now - (this.pendingSince ?? now) >= rule.minDuration * 1000) move('firing');
+      } else {
+        move(rule.minDuration === 0 ? 'firing' : 'pending');
+      }
+      return made;
+    }
+
+    switch (this.current) {
+      case 'firing':
+        if (!this.keepsFiring(now, rule)) move('resolved');
+        break;
+      case 'pending':
+      case 'resolved':
+      case 'nodata':
+      case 'error':
+        move('inactive');
+        break;
+      case 'inactive':
+        break;
+    }
+    return made;
+  }
+
+  /**
+   * Marks the alert acknowledged (someone is on it) until it resolves; returns false when there
+   * is nothing to acknowledge (inactive or already resolved).
+   */
+  acknowledge(at: number): boolean {
+    if (this.current === 'inactive' || this.current === 'resolved') return false;
+    this.acknowledgedAt ??= at;
+    return true;
+  }
+
+  /**
+   * The public view of the instance.
+   * @param labels the series' labels
+   * @default labels the labels the instance was created with
+   */
+  snapshot(rule: AlertRule, labels: Labels = this.labels): AlertInstance {
+    const annotations: Record<string, string> = { ...rule.annotations, description: rule.description };
+    const error = this.error;
+    if (error !== undefined) annotations.error = error;
+    return {
+      id: rule.instanceId(labels),
+      rule: rule.name,
+      metric: rule.metricName,
+      state: this.current,
+      severity: rule.severity,
+      // The rule's labels win over the series' (as in Prometheus); alertname and severity over both.
+      labels: { ...labels, ...rule.labels, alertname: rule.name, severity: rule.severity },
+      annotations,
+      value: this.lastValue,
+      threshold: rule.threshold,
+      condition: rule.condition,
+      since: this.enteredAt,
+      ...(this.firingSince === undefined ? {} : { firingSince: this.firingSince }),
+      ...(this.resolvedAt === undefined ? {} : { resolvedAt: this.resolvedAt }),
+      acknowledged: this.acknowledgedAt !== undefined,
+    };
+  }
+
+  /** Whether a firing alert whose condition or data failed at `now` is still within keepFiringFor. */
+  private keepsFiring(now: number, rule: AlertRule): boolean {
+    this.failingSince ??= now;
+    return now - this.failingSince < rule.keepFiringFor * 1000;
+  }
+
+  private move(to: AlertState, at: number, value: number, made: StateTransition[]): void {
+    const transition: StateTransition = { from: this.current, to, at, value };
+    made.push(transition);
+    this.transitions.push(transition);
+    if (this.transitions.length > HISTORY_LIMIT) this.transitions.shift();
+    this.current = to;
+    this.enteredAt = at;
+    switch (to) {
+      case 'pending':
+        // A new episode: forget the previous one's times.
+        this.pendingSince = at;
+        this.firingSince = undefined;
+        this.resolvedAt = undefined;
+        break;
+      case 'firing':
+        this.firingSince = at;
+        this.resolvedAt = undefined;
+        this.pendingSince = undefined;
+        this.failingSince = undefined;
+        break;
+      case 'resolved':
+        this.resolvedAt = at;
+        this.failingSince = undefined;
+        this.acknowledgedAt = undefined;
+        break;
+      case 'inactive':
+        this.pendingSince = undefined;
+        this.acknowledgedAt = undefined;
+        break;
+      case 'nodata':
+      case 'error':
+        // A pending episode is abandoned: the condition must hold for minDuration again.
+        this.pendingSince = undefined;
+        break;
+    }
+  }
+}

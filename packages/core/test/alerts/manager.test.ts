@@ -1,0 +1,142 @@
+// The alert manager over a real metrics pipeline, with a fake clock: the guide's high_error_rate
+// rule goes pending, fires after minDuration, notifies, repeats, stops repeating once
+// acknowledged, and resolves.
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { describe, expect, it } from 'vitest';
+import { AlertManager } from '../../src/alerts/manager.js';
+import { AlertChannel, AlertCondition, AlertSeverity, type Notification } from '../../src/alerts/types.js';
+import { MetricsCollector } from '../../src/index.js';
+
+function setup() {
+  let now = 1_800_000_000_000;
+  const collector = new MetricsCollector();
+  const manager = new AlertManager({
+    now: () => now,
+    evaluationInterval: 30,
+    metricProducers: [collector.metricProducer],
+    routing: { groupWaitMs: 0, groupIntervalMs: 60_000, repeatIntervalMs: 600_000 },
+    metrics: collector,
+  });
+  new MeterProvider({ readers: [manager.reader] });
+  const received: Notification[] = [];
+  manager.addNotificationHandler(AlertChannel.CUSTOM, (notification: Notification) => {
+    received.push(notification);
+  });
+  manager.addRule({
+    name: 'high_error_rate',
+    condition: AlertCondition.GREATER_THAN,
+    threshold: 10,
+    metric_name: 'errors.total',
+    severity: AlertSeverity.CRITICAL,
+    description: 'Error rate is too high',
+    evaluation_period: 300,
+    min_duration: 60,
+  });
+  const at = async (seconds: number) => {
+    now = 1_800_000_000_000 + seconds * 1000;
+    await manager.evaluate();
+    await manager.stop(); // waits for deliveries in flight
+  };
+  return { collector, manager, received, at };
+}
+
+describe('AlertManager', () => {
+  it('runs high_error_rate through pending, firing, repeat, acknowledge and resolved', async () => {
+    const { collector, manager, received, at } = setup();
+    collector.increment('errors.total', undefined, 0);
+    await at(0);
+    collector.increment('errors.total', undefined, 5);
+    await at(30);
+    expect(manager.getAlerts()[0]?.state).toBe('inactive');
+    collector.increment('errors.total', undefined, 10);
+    await at(60);
+    expect(manager.getAlerts()[0]?.state).toBe('pending');
+    await at(90);
+    expect(manager.getAlerts()[0]?.state).toBe('pending');
+    expect(received).toHaveLength(0);
+    await at(120);
+    const [firing] = manager.getAlerts();
+    expect(firing).toMatchObject({ state: 'firing', value: 15, threshold: 10, severity: 'critical' });
+    expect(received.map((n) => [n.status, n.reason])).toEqual([['firing', 'new']]);
+    expect(received[0]?.alerts[0]?.annotations.description).toBe('Error rate is too high');
+
+    // Still firing ten minutes on: one repeat. Acknowledged: no more.
+    for (let s = 150; s <= 750; s += 30) {
+      collector.increment('errors.total', undefined, 5);
+      await at(s);
+    }
+    expect(received.map((n) => n.reason)).toEqual(['new', 'repeat']);
+    expect(manager.acknowledge(firing?.id as string)).toBe(true);
+    for (let s = 780; s <= 1440; s += 30) {
+      collector.increment('errors.total', undefined, 5);
+      await at(s);
+    }
+    expect(manager.getAlerts()[0]?.state).toBe('firing');
+    expect(received.map((n) => n.reason)).toEqual(['new', 'repeat']);
+
+    // No new errors for the whole period: resolved, and a resolved notice.
+    for (let s = 1470; s <= 1900; s += 30) await at(s);
+    expect(manager.getAlerts()[0]?.state).not.toBe('firing');
+    expect(received.at(-1)).toMatchObject({ status: 'resolved', reason: 'resolved' });
+    expect(manager.getHistory().map((t) => t.to)).toEqual(
+      expect.arrayContaining(['pending', 'firing', 'resolved']),
+    );
+    const status = manager.status();
+    expect(status.evaluations).toBeGreaterThan(20);
+    expect(status.channels.custom?.sent).toBe(received.length);
+  });
+
+  it('shows a rule on a metric that does not exist yet as no data, and refuses bad input at setup', async () => {
+    const { manager, at } = setup();
+    manager.addRule({ name: 'later', metricName: 'not.yet', threshold: 1 });
+    await at(0);
+    expect(manager.getAlerts().find((a) => a.rule === 'later')?.state).toBe('nodata');
+    expect(() => manager.addRule({ name: 'later', metricName: 'x', threshold: 1 })).toThrow(/exists already/);
+    expect(() =>
+      manager.addRule({ name: 'bad', metricName: 'x', threshold: 1, condition: 'bigger' as never }),
+    ).toThrow(/not a condition/);
+    expect(() => manager.addRule({ name: 'neg', metricName: 'x', threshold: 1, minDuration: -1 })).toThrow(
+      /minDuration|min_duration/,
+    );
+    expect(() => manager.addNotificationHandler(AlertChannel.EMAIL, { smtp_server: 'localhost' })).toThrow(
+      /recipients/,
+    );
+    expect(() => manager.addNotificationHandler('pager' as never, {})).toThrow();
+  });
+
+  it('tests a rule against given samples, step by step', () => {
+    const { manager } = setup();
+    const steps = manager.testRule('high_error_rate', [
+      { time: 0, value: 0 },
+      { time: 60, value: 20 },
+      { time: 120, value: 40 },
+      { time: 180, value: 60 },
+    ]);
+    expect(steps.map((s) => s.state)).toEqual(['nodata', 'pending', 'firing', 'firing']);
+  });
+
+  it('keeps delivering in the background: a hanging channel never delays evaluation', async () => {
+    let now = 0;
+    const manager = new AlertManager({
+      now: () => now,
+      routing: { groupWaitMs: 0 },
+      delivery: { timeoutMs: 100, retries: 0 },
+    });
+    const collector = new MetricsCollector();
+    new MeterProvider({ readers: [manager.reader] });
+    manager.addNotificationHandler(AlertChannel.CUSTOM, () => new Promise(() => {}), 'hangs');
+    manager.addRule({
+      name: 'absent',
+      metricName: 'heartbeat',
+      condition: AlertCondition.ABSENT,
+      minDuration: 0,
+    });
+    void collector;
+    const started = performance.now();
+    await manager.evaluate();
+    expect(performance.now() - started).toBeLessThan(50);
+    now += 1000;
+    await manager.stop();
+    expect(manager.status().channels.hangs).toMatchObject({ failed: 1 });
+  });
+});
