@@ -5,7 +5,15 @@
 //   EXAMPLE_SEED=42            workload seed (same seed, same operations)
 //   EXAMPLE_MAX_OPERATIONS=N   stop generating work after N operations, keep serving
 //   EXAMPLE_RATE=50            operations per second
-import { LogLevel, LogSource, setupMonitoring } from '@datalineage/monitoring';
+import {
+  AlertChannel,
+  AlertCondition,
+  AlertSeverity,
+  LogLevel,
+  LogSource,
+  type Notification,
+  setupMonitoring,
+} from '@datalineage/monitoring';
 import { type PlannedOperation, planOperation } from './lineage-workload.js';
 
 const seed = Number(process.env.EXAMPLE_SEED ?? 42);
@@ -39,6 +47,26 @@ collector.gauge('memory.usage', {
     const { heapUsed, heapTotal } = process.memoryUsage();
     collector.setGauge('memory.usage', heapUsed / heapTotal);
   },
+});
+
+// The guide's alert rule: more than 10 errors within 5 minutes, held for a minute.
+const alerts = monitoring.alertManager;
+alerts.addRule({
+  name: 'high_error_rate',
+  condition: AlertCondition.GREATER_THAN,
+  threshold: 10.0,
+  metricName: 'errors.total',
+  severity: AlertSeverity.CRITICAL,
+  description: 'Error rate is too high',
+  evaluationPeriod: 300,
+  minDuration: 60,
+});
+alerts.addNotificationHandler(AlertChannel.CUSTOM, (notification: Notification) => {
+  for (const alert of notification.alerts) {
+    console.log(
+      `alert ${alert.rule} ${notification.status} (${notification.reason}): value ${alert.value} > ${alert.threshold}`,
+    );
+  }
 });
 
 const logs = monitoring.logAggregator;

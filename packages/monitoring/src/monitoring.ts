@@ -2,6 +2,7 @@
 // and runs the servers (dashboard with /metrics, optional standalone scrape endpoint).
 import type { AddressInfo } from 'node:net';
 import {
+  AlertManager,
   bridgeToMeterProvider,
   diagnostics,
   type Labels,
@@ -51,6 +52,8 @@ export class MonitoringSystem {
   readonly prometheusReader: PrometheusReader;
   /** The log aggregator (`monitoring.logAggregator.addLog(...)`, `.searchLogs(...)`). */
   readonly logAggregator: LogAggregator;
+  /** The alert manager (`monitoring.alertManager.addRule(...)`, `.addNotificationHandler(...)`). */
+  readonly alertManager: AlertManager;
 
   private running = false;
   /** start() and stop() run one after another, in call order, never interleaved. */
@@ -82,7 +85,25 @@ export class MonitoringSystem {
     const extra = (options.metricReaders ?? []).map((reader) =>
       typeof reader === 'function' ? reader(producer) : reader,
     );
-    this.meterProvider = new MeterProvider({ resource, readers: [this.prometheusReader, ...extra] });
+    const alerts = config.alerts;
+    const dashboard = config.dashboard;
+    this.alertManager = new AlertManager({
+      evaluationInterval: alerts.evaluationInterval,
+      metricProducers: [producer],
+      metrics: this.metricsCollector,
+      routing: {
+        repeatIntervalMs: alerts.maxFrequency * 1000,
+        ...(dashboard.enabled && dashboard.port !== 0
+          ? {
+              dashboardUrl: `http://${dashboard.host.includes(':') ? `[${dashboard.host}]` : dashboard.host}:${dashboard.port}/`,
+            }
+          : {}),
+      },
+    });
+    this.meterProvider = new MeterProvider({
+      resource,
+      readers: [this.prometheusReader, this.alertManager.reader, ...extra],
+    });
     const logs = config.logs;
     const otlp = logs.otlp;
     this.logAggregator = new LogAggregator({
@@ -131,6 +152,7 @@ export class MonitoringSystem {
     return this.enqueue(async () => {
       await this.stopNow();
       this.bridge?.detach();
+      await this.alertManager.close();
       await this.logAggregator.shutdown();
       try {
         await this.meterProvider.shutdown();
@@ -150,6 +172,7 @@ export class MonitoringSystem {
     if (this.running) return;
     this.metricsCollector.start();
     this.logAggregator.start();
+    if (this.config.alerts.enabled) this.alertManager.start();
     try {
       if (this.config.dashboard.enabled) await this.startDashboard();
       const endpoint = this.config.metrics.endpoint;
@@ -163,6 +186,7 @@ export class MonitoringSystem {
     } catch (error) {
       await this.closeServers();
       this.metricsCollector.stop();
+      await this.alertManager.stop();
       await this.logAggregator.stop();
       throw error;
     }
@@ -175,6 +199,7 @@ export class MonitoringSystem {
     if (!this.running) return;
     this.running = false;
     this.unwatchSignals();
+    await this.alertManager.stop(); // waits for notifications in flight
     await this.logAggregator.stop(); // stores what is queued and flushes the OTLP export
     try {
       await this.meterProvider.forceFlush();
@@ -220,6 +245,7 @@ export class MonitoringSystem {
       uptimeSeconds: this.running && this.startedAt !== undefined ? (Date.now() - this.startedAt) / 1000 : 0,
       metricsCollector: { ...this.metricsCollector.stats(), running: this.running },
       logAggregator: this.logAggregator.stats(),
+      alertManager: { enabled: this.config.alerts.enabled, ...this.alertManager.status() },
       dashboard: {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,

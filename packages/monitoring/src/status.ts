@@ -1,5 +1,5 @@
 // The shape of getMonitoringStatus(): each component's running state and figures.
-import type { LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
+import type { AlertManagerStatus, LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
 
 export interface ServerStatus {
   enabled: boolean;
@@ -16,6 +16,7 @@ export interface MonitoringStatus {
   uptimeSeconds: number;
   metricsCollector: MetricsCollectorStats;
   logAggregator: LogAggregatorStats;
+  alertManager: AlertManagerStatus & { enabled: boolean };
   dashboard: ServerStatus;
   metricsEndpoint: ServerStatus;
 }
