@@ -5,6 +5,7 @@
 //   EXAMPLE_SEED=42            workload seed (same seed, same operations)
 //   EXAMPLE_MAX_OPERATIONS=N   stop generating work after N operations, keep serving
 //   EXAMPLE_RATE=50            operations per second
+//   EXAMPLE_ALERT_MIN_DURATION=60  seconds high_error_rate must hold before it fires
 import {
   AlertChannel,
   AlertCondition,
@@ -59,7 +60,7 @@ alerts.addRule({
   severity: AlertSeverity.CRITICAL,
   description: 'Error rate is too high',
   evaluationPeriod: 300,
-  minDuration: 60,
+  minDuration: Number(process.env.EXAMPLE_ALERT_MIN_DURATION ?? 60),
 });
 alerts.addNotificationHandler(AlertChannel.CUSTOM, (notification: Notification) => {
   for (const alert of notification.alerts) {
