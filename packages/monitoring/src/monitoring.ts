@@ -2,7 +2,9 @@
 // and runs the servers (dashboard with /metrics, optional standalone scrape endpoint).
 import type { AddressInfo } from 'node:net';
 import {
+  type AlertChannel,
   AlertManager,
+  type AlertRuleOptions,
   bridgeToMeterProvider,
   diagnostics,
   type Labels,
@@ -104,6 +106,21 @@ export class MonitoringSystem {
       resource,
       readers: [this.prometheusReader, this.alertManager.reader, ...extra],
     });
+    // Channels, then rules, from the configuration: a bad one throws here, at setup.
+    for (const { type, name, ...channel } of alerts.channels) {
+      this.alertManager.addNotificationHandler(
+        type as AlertChannel,
+        channel,
+        typeof name === 'string' ? name : undefined,
+      );
+    }
+    for (const rule of alerts.rules) {
+      this.alertManager.addRule({
+        ...rule,
+        minDuration: rule.minDuration ?? alerts.minDuration,
+        keepFiringFor: rule.keepFiringFor ?? alerts.resolveTimeout,
+      } as AlertRuleOptions);
+    }
     const logs = config.logs;
     const otlp = logs.otlp;
     this.logAggregator = new LogAggregator({

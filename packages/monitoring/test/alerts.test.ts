@@ -57,3 +57,79 @@ describe('alerts through the facade', () => {
     expect(status.alertManager.channels.email?.config).toBeDefined();
   });
 });
+
+describe('alerts from the configuration file', () => {
+  it('creates the rules and channels of the YAML alerts section, with the file’s defaults', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'dlm-alerts-')), 'monitoring-config.yaml');
+    writeFileSync(
+      file,
+      [
+        'monitoring:',
+        '  dashboard:',
+        '    enabled: false',
+        '  alerts:',
+        '    min_duration: 90',
+        '    resolve_timeout: 30',
+        '    channels:',
+        '      - type: webhook',
+        '        name: ops-hook',
+        '        url: http://127.0.0.1:9/hook',
+        '        headers: { Authorization: "Bearer hook-secret-123" }',
+        '    rules:',
+        '      - name: high_error_rate',
+        '        metric_name: errors.total',
+        '        condition: greater_than',
+        '        threshold: 10',
+        '        severity: critical',
+        '        evaluation_period: 300',
+        '        channels: [ops-hook]',
+        '',
+      ].join('\n'),
+    );
+    monitoring = new MonitoringSystem(
+      loadConfig({ config: { configFile: file, handleSignals: false }, env: {} }),
+    );
+    const [rule] = monitoring.alertManager.getRules();
+    expect(rule).toMatchObject({
+      name: 'high_error_rate',
+      metricName: 'errors.total',
+      condition: 'gt',
+      threshold: 10,
+      severity: 'critical',
+      evaluationPeriod: 300,
+      minDuration: 90,
+      keepFiringFor: 30,
+      channels: ['ops-hook'],
+    });
+    const status = monitoring.getMonitoringStatus().alertManager;
+    expect(status.channels['ops-hook']?.kind).toBe('webhook');
+    expect(JSON.stringify(status)).not.toContain('hook-secret-123');
+  });
+
+  it('fails setup with a clear message on a bad rule or channel in the file', () => {
+    expect(
+      () =>
+        new MonitoringSystem(
+          loadConfig({
+            config: {
+              dashboard: { enabled: false },
+              alerts: { rules: [{ name: 'x', metricName: 'm', condition: 'bigger' }] },
+            },
+            env: {},
+          }),
+        ),
+    ).toThrow(/not a condition/);
+    expect(
+      () =>
+        new MonitoringSystem(
+          loadConfig({
+            config: { dashboard: { enabled: false }, alerts: { channels: [{ type: 'email' }] } },
+            env: {},
+          }),
+        ),
+    ).toThrow(/recipients|smtp/);
+  });
+});

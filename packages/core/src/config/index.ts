@@ -6,6 +6,7 @@ export { ConfigError } from './errors.js';
 export type { LoadConfigOptions } from './load.js';
 export { loadConfig, parseConfig } from './load.js';
 export type {
+  AlertRuleConfig,
   AlertsConfig,
   DashboardConfig,
   DiagnosticsConfig,

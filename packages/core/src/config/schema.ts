@@ -159,10 +159,46 @@ export interface AlertsConfig {
    */
   readonly maxFrequency: number;
   /**
-   * Seconds without the condition after which a firing alert resolves; ≥ 0.
+   * Seconds without the condition after which a firing alert resolves; ≥ 0. Rules from this file
+   * use it as their `keepFiringFor` unless they set one.
    * @default 300
    */
   readonly resolveTimeout: number;
+  /**
+   * Alert rules created at setup (the AlertRule options; `min_duration` defaults to
+   * `alerts.min_duration`, `keep_firing_for` to `alerts.resolve_timeout`).
+   * @default []
+   */
+  readonly rules: readonly AlertRuleConfig[];
+  /**
+   * Notification channels created at setup: `{ type: email|webhook|slack|alertmanager, name?, ...its
+   * keys }` — the keys of `addNotificationHandler`, in either spelling.
+   * @default []
+   */
+  readonly channels: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** An alert rule in the configuration file. */
+export interface AlertRuleConfig {
+  readonly name: string;
+  readonly metricName: string;
+  /** gt, ge, lt, le, eq, ne, absent — or greater_than, less_equal, … */
+  readonly condition?: string;
+  readonly threshold?: number;
+  /** critical, high, medium, low, info */
+  readonly severity?: string;
+  readonly description?: string;
+  readonly evaluationPeriod?: number;
+  readonly minDuration?: number;
+  readonly keepFiringFor?: number;
+  /** last, avg, min, max, sum, count, rate, increase, p50 … p99.9 */
+  readonly aggregation?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Series selection by label equality. */
+  readonly matchers?: Readonly<Record<string, string>>;
+  /** Channel names; all channels when absent. */
+  readonly channels?: readonly string[];
 }
 
 /** The log aggregator. */
@@ -473,6 +509,33 @@ export const monitoringConfigSchema = z.strictObject({
     minDuration: nonNegative(120),
     maxFrequency: nonNegative(3600),
     resolveTimeout: nonNegative(300),
+    rules: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          metricName: z.string().min(1),
+          condition: z.string().min(1).optional(),
+          threshold: z.number().optional(),
+          severity: z.string().min(1).optional(),
+          description: z.string().optional(),
+          evaluationPeriod: z.number().gt(0).optional(),
+          minDuration: z.number().min(0).optional(),
+          keepFiringFor: z.number().min(0).optional(),
+          aggregation: z.string().min(1).optional(),
+          labels: z.record(z.string(), z.string()).optional(),
+          annotations: z.record(z.string(), z.string()).optional(),
+          matchers: z.record(z.string(), z.string()).optional(),
+          channels: z.array(z.string().min(1)).optional(),
+        }),
+      )
+      .default(() => []),
+    channels: z
+      .array(
+        z.record(z.string(), z.unknown()).refine((channel) => typeof channel.type === 'string', {
+          message: 'needs a "type": email, webhook, slack or alertmanager',
+        }),
+      )
+      .default(() => []),
   }),
   logs: section({
     enabled: z.boolean().default(true),
@@ -548,8 +611,8 @@ export const monitoringConfigSchema = z.strictObject({
 
 // The documented interfaces above are what users read; these checks keep them and the schema
 // from drifting apart (a mismatch is a compile error here, not a surprise at run time).
-type DeepReadonly<T> = T extends (infer E)[]
-  ? readonly E[]
+type DeepReadonly<T> = T extends readonly (infer E)[]
+  ? readonly DeepReadonly<E>[]
   : T extends object
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;

@@ -51,6 +51,8 @@ describe('defaults', () => {
       minDuration: 120,
       maxFrequency: 3600,
       resolveTimeout: 300,
+      rules: [],
+      channels: [],
     });
     expect(config.logs.processingQueueSize).toBe(10000);
     expect(config.exporters.prometheus).toEqual({
