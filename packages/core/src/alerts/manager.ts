@@ -206,6 +206,14 @@ export class AlertManager {
     return alerts;
   }
 
+  private firingAlerts(): AlertInstance[] {
+    const alerts: AlertInstance[] = [];
+    for (const { rule, instances } of this.rules.values()) {
+      for (const instance of instances.values()) if (instance.state === 'firing') alerts.push(instance.snapshot(rule));
+    }
+    return alerts;
+  }
+
   /** Recent state transitions, newest last (bounded). */
   getHistory(): readonly EvaluationTransition[] {
     return this.transitions;
@@ -267,7 +275,8 @@ export class AlertManager {
         );
       }
     }
-    this.notifier.update(this.getAlerts(), now, this.silences);
+    // Only firing alerts matter to routing (one that stopped firing is noticed by its absence).
+    this.notifier.update(this.firingAlerts(), now, this.silences);
     this.silences.prune(now);
     this.evaluations++;
     this.lastEvaluationAt = now;

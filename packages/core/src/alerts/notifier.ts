@@ -204,7 +204,8 @@ export class Notifier {
 
   private groupOf(alert: AlertInstance, now: number, create = false): Group | undefined {
     const labels = this.groupLabels(alert);
-    const key = JSON.stringify(Object.entries(labels).sort());
+    let key = '';
+    for (const name of this.groupBy) key += `${labels[name] ?? ''}\u0000`;
     let group = this.groups.get(key);
     if (group === undefined && create) {
       group = {
