@@ -6,7 +6,7 @@ import type { Labels, MetricKind } from '../metrics/types.js';
 import { aggregate, defaultAggregation } from './aggregate.js';
 import { AlertLifecycle, type EvaluationOutcome } from './lifecycle.js';
 import type { AlertRule } from './rule.js';
-import { SampleHistory, type SeriesSample } from './samples.js';
+import { SampleHistory, type SelectedSeries, type SeriesSample } from './samples.js';
 import { AlertCondition, type AlertState } from './types.js';
 
 /** The kind of a registered metric, or undefined when none is registered under that name. */
@@ -117,8 +117,8 @@ export function evaluateRule(
 
   const registered = kindOf(rule.metricName);
   const seen = new Set<string>();
-  for (const series of history.series(rule.metricName, rule.selects)) {
-    const id = rule.instanceId(series.labels);
+  for (const series of selected(rule, history)) {
+    const id = instanceIdOf(rule, series.labels);
     seen.add(id);
     step(
       id,
@@ -138,6 +138,38 @@ export function evaluateRule(
     if (wasNodata && instance.state === 'nodata') instances.delete(id);
   }
   return made;
+}
+
+/** The series a rule selects, cached until the history gains or loses a series. */
+const selections = new WeakMap<
+  AlertRule,
+  { history: SampleHistory; version: number; series: SelectedSeries[] }
+>();
+
+function selected(rule: AlertRule, history: SampleHistory): readonly SelectedSeries[] {
+  const cached = selections.get(rule);
+  if (cached !== undefined && cached.history === history && cached.version === history.version)
+    return cached.series;
+  const series = [...history.series(rule.metricName, rule.selects)];
+  selections.set(rule, { history, version: history.version, series });
+  return series;
+}
+
+/** Instance ids by series labels (the history's frozen label objects), per rule. */
+const instanceIds = new WeakMap<AlertRule, WeakMap<Labels, string>>();
+
+function instanceIdOf(rule: AlertRule, labels: Labels): string {
+  let ids = instanceIds.get(rule);
+  if (ids === undefined) {
+    ids = new WeakMap();
+    instanceIds.set(rule, ids);
+  }
+  let id = ids.get(labels);
+  if (id === undefined) {
+    id = rule.instanceId(labels);
+    ids.set(labels, id);
+  }
+  return id;
 }
 
 function outcomeOf(

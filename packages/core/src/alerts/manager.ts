@@ -209,7 +209,8 @@ export class AlertManager {
   private firingAlerts(): AlertInstance[] {
     const alerts: AlertInstance[] = [];
     for (const { rule, instances } of this.rules.values()) {
-      for (const instance of instances.values()) if (instance.state === 'firing') alerts.push(instance.snapshot(rule));
+      for (const instance of instances.values())
+        if (instance.state === 'firing') alerts.push(instance.snapshot(rule));
     }
     return alerts;
   }

@@ -5,7 +5,18 @@ import { PROMETHEUS_METRIC, PROMETHEUS_SKIP, type PrometheusMetricTag } from '..
 import { formatLabelPairs } from '../metrics/naming.js';
 import type { SeriesSample } from './samples.js';
 
+/** The point's attributes as labels: the same object when every value is a string already. */
 function labelsOf(attributes: Record<string, unknown>, without?: string): Record<string, string> {
+  if (without === undefined) {
+    let plain = true;
+    for (const key in attributes) {
+      if (typeof attributes[key] !== 'string') {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return attributes as Record<string, string>;
+  }
   const labels: Record<string, string> = {};
   for (const key of Object.keys(attributes)) {
     if (key === without) continue;

@@ -220,6 +220,14 @@ interface SeriesEntry extends SelectedSeries {
 export class SampleHistory {
   /** Mutable: the alert manager widens it as rules with longer periods arrive. */
   retainMs: number;
+  /** Series keys by label object (see add()). */
+  private readonly keys = new WeakMap<Labels, string>();
+  private changes = 0;
+
+  /** Changes whenever a series appears or goes: selections cached against it stay valid until then. */
+  get version(): number {
+    return this.changes;
+  }
   private readonly maxSamples: number;
   private readonly maxSeries: number;
   /** metric → series key → series. */
@@ -264,7 +272,13 @@ export class SampleHistory {
         continue;
       }
       let bySeries = this.metrics.get(sample.metric);
-      const key = formatSeriesKey(sample.metric, sample.labels);
+      // Label objects from the metrics pipeline are the same objects every collection (and shared
+      // across metrics): their key within a metric is computed once.
+      let key = this.keys.get(sample.labels);
+      if (key === undefined) {
+        key = formatSeriesKey('', sample.labels);
+        this.keys.set(sample.labels, key);
+      }
       let entry = bySeries?.get(key);
       if (entry === undefined) {
         if (this.seriesCount >= this.maxSeries) {
@@ -283,6 +297,7 @@ export class SampleHistory {
         };
         bySeries.set(key, entry);
         this.seriesCount++;
+        this.changes++;
       }
       if (entry.kind !== sample.kind) {
         this.drops.kind_conflict++;
@@ -327,6 +342,7 @@ export class SampleHistory {
         if (entry.samples.length === 0) {
           bySeries.delete(key);
           this.seriesCount--;
+          this.changes++;
         }
       }
       if (bySeries.size === 0) this.metrics.delete(metric);

@@ -35,9 +35,15 @@ function point<T>(
   value: T,
   attributes: Attributes = series.labels,
 ): DataPoint<T> {
-  const data = { startTime: millisToHrTime(series.startTimeMs), endTime, attributes, value };
-  Object.defineProperty(data, PROMETHEUS_LABELS, { value: labelsOf(series) });
-  return data;
+  // A symbol key in the literal: as cheap as a field (defineProperty per point is not), and
+  // invisible to JSON and Object.keys.
+  return {
+    startTime: millisToHrTime(series.startTimeMs),
+    endTime,
+    attributes,
+    value,
+    [PROMETHEUS_LABELS]: labelsOf(series),
+  } as DataPoint<T>;
 }
 
 function tag<M extends MetricData>(data: M, value: PrometheusMetricTag | true, key: symbol): M {
