@@ -106,7 +106,6 @@ export class AlertLifecycle {
   step(now: number, outcome: EvaluationOutcome, rule: AlertRule): StateTransition[] {
     const made: StateTransition[] = [];
     this.lastValue = outcome.value;
-    const move = (to: AlertState): void => this.move(to, now, outcome.value, made);
 
     const abnormal: AlertState | undefined =
       outcome.error !== undefined
@@ -119,9 +118,9 @@ export class AlertLifecycle {
     if (abnormal !== undefined) {
       if (this.current === 'firing') {
         if (this.keepsFiring(now, rule)) return made;
-        move('resolved');
+        this.move('resolved', now, outcome.value, made);
       }
-      if (this.current !== abnormal) move(abnormal);
+      if (this.current !== abnormal) this.move(abnormal, now, outcome.value, made);
       return made;
     }
 
@@ -129,22 +128,23 @@ export class AlertLifecycle {
       this.failingSince = undefined;
       if (this.current === 'firing') return made;
       if (this.current === 'pending') {
-        if (now - (this.pendingSince ?? now) >= rule.minDuration * 1000) move('firing');
+        if (now - (this.pendingSince ?? now) >= rule.minDuration * 1000)
+          this.move('firing', now, outcome.value, made);
       } else {
-        move(rule.minDuration === 0 ? 'firing' : 'pending');
+        this.move(rule.minDuration === 0 ? 'firing' : 'pending', now, outcome.value, made);
       }
       return made;
     }
 
     switch (this.current) {
       case 'firing':
-        if (!this.keepsFiring(now, rule)) move('resolved');
+        if (!this.keepsFiring(now, rule)) this.move('resolved', now, outcome.value, made);
         break;
       case 'pending':
       case 'resolved':
       case 'nodata':
       case 'error':
-        move('inactive');
+        this.move('inactive', now, outcome.value, made);
         break;
       case 'inactive':
         break;
