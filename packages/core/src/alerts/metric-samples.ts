@@ -27,9 +27,11 @@ function labelsOf(attributes: Record<string, unknown>, without?: string): Record
   return labels;
 }
 
-export function toSamples(metrics: readonly MetricData[], time: number): SeriesSample[] {
+/** Samples of the metrics named in `wanted` (the metrics some rule watches); others are skipped. */
+export function toSamples(metrics: readonly MetricData[], time: number, wanted?: ReadonlySet<string>): SeriesSample[] {
   const samples: SeriesSample[] = [];
   for (const metric of metrics) {
+    if (wanted !== undefined && !wanted.has(metric.descriptor.name)) continue;
     const tagged = metric as unknown as Record<symbol, unknown>;
     if (tagged[PROMETHEUS_SKIP] === true) continue;
     const name = metric.descriptor.name;
