@@ -16,18 +16,15 @@ afterEach(async () => {
 });
 
 describe('alerts through the facade', () => {
-  it('evaluates rules over the collector’s metrics and notifies; the status masks channel secrets', async () => {
+  it('evaluates rules over the collector’s metrics; the status masks channel secrets', async () => {
     monitoring = new MonitoringSystem(
       loadConfig({
         config: { dashboard: { enabled: false }, handleSignals: false, alerts: { evaluationInterval: 3600 } },
         env: {},
       }),
     );
-    const received: Notification[] = [];
     const alerts = monitoring.alertManager;
-    alerts.addNotificationHandler(AlertChannel.CUSTOM, (n: Notification) => {
-      received.push(n);
-    });
+    alerts.addNotificationHandler(AlertChannel.CUSTOM, (_n: Notification) => {});
     alerts.addNotificationHandler(AlertChannel.EMAIL, {
       smtp_server: '127.0.0.1',
       smtp_port: 2525,
@@ -47,7 +44,6 @@ describe('alerts through the facade', () => {
     await monitoring.start();
     monitoring.metricsCollector.setGauge('queue.size', 250);
     await alerts.evaluate();
-    await alerts.evaluate(); // group wait is 30 s in real time: the first notice is not due yet
     expect(alerts.getAlerts()).toEqual([
       expect.objectContaining({ rule: 'queue_backlog', state: 'firing', value: 250 }),
     ]);

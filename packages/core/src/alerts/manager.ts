@@ -61,6 +61,10 @@ export interface AlertManagerStatus {
     }
   >;
   silences: number;
+  /** Notices for channels a rule names but nobody configured. */
+  undeliverableNotices: number;
+  /** Series and samples kept for rule evaluation, and what was dropped. */
+  history: SampleHistory['stats'];
 }
 
 /** The reader the alert manager collects from; hand it to the MeterProvider's `readers`. */
@@ -80,6 +84,11 @@ export class AlertManager {
   /** Add this reader to the MeterProvider whose metrics the rules watch. */
   readonly reader: AlertMetricReader;
   private readonly rules = new Map<string, RuleEntry>();
+  /** Channels per rule name, kept after removeRule so late resolved notices go where firing ones went. */
+  private readonly routes = new Map<string, readonly string[] | undefined>();
+  /** Channels only escalations use: "every channel" leaves them out. */
+  private readonly escalationChannels: ReadonlySet<string>;
+  private undeliverable = 0;
   private readonly channels = new Map<string, NotificationChannel>();
   private readonly history: SampleHistory;
   private readonly notifier: Notifier;
@@ -98,7 +107,10 @@ export class AlertManager {
 
   constructor(private readonly options: AlertManagerOptions = {}) {
     const seconds = options.evaluationInterval ?? 60;
-    if (!(seconds > 0)) throw new RangeError(`evaluationInterval must be > 0 seconds, got ${seconds}`);
+    // setInterval takes at most 2^31-1 ms; longer intervals would silently become 1 ms.
+    if (!(seconds > 0) || seconds > 86_400) {
+      throw new RangeError(`evaluationInterval must be > 0 and ≤ 86400 seconds, got ${seconds}`);
+    }
     this.intervalMs = seconds * 1000;
     this.reader = new AlertMetricReader({ metricProducers: options.metricProducers ?? [] });
     this.now = options.now ?? Date.now;
@@ -106,8 +118,9 @@ export class AlertManager {
     this.notifier = new Notifier(
       { repeatIntervalMs: 3_600_000, ...options.routing },
       (channels, notification) => this.dispatch(channels, notification),
-      (rule) => this.rules.get(rule)?.rule.channels,
+      (rule) => this.routes.get(rule),
     );
+    this.escalationChannels = new Set(options.routing?.escalation?.channels ?? []);
     this.self = options.metrics;
     this.self?.counter('datalineage_monitoring_alert_evaluations_total', {
       description: 'Alert rule evaluation cycles.',
@@ -156,6 +169,19 @@ export class AlertManager {
       }
     }
     this.rules.set(alertRule.name, { rule: alertRule, instances: new Map() });
+    this.routes.set(alertRule.name, alertRule.channels);
+    if (
+      (alertRule.aggregation === undefined ||
+        alertRule.aggregation === 'increase' ||
+        alertRule.aggregation === 'rate') &&
+      alertRule.evaluationPeriod * 1000 <= this.intervalMs
+    ) {
+      diagnostics.warnOnce(
+        'DLM_ALERT_SHORT_PERIOD',
+        alertRule.name,
+        `alert rule "${alertRule.name}": an evaluation period of ${alertRule.evaluationPeriod} s is not longer than the evaluation interval, so a counter's increase has fewer than two samples and shows no data; lengthen evaluationPeriod`,
+      );
+    }
     const longest = Math.max(...[...this.rules.values()].map((entry) => entry.rule.evaluationPeriod)) * 1000;
     this.history.retainMs = Math.max(this.history.retainMs, longest + 3 * this.intervalMs);
     return alertRule;
@@ -220,11 +246,14 @@ export class AlertManager {
     return this.transitions;
   }
 
-  /** Stop repeats of a firing alert until it resolves. Returns false for an unknown id. */
+  /**
+   * Stop repeats of a firing alert until it resolves. Returns false for an unknown id or an alert
+   * that is not firing (acknowledging a pending or no-data alert would silence its next firing).
+   */
   acknowledge(alertId: string): boolean {
     for (const { instances } of this.rules.values()) {
       const instance = instances.get(alertId);
-      if (instance !== undefined) return instance.acknowledge(this.now());
+      if (instance !== undefined) return instance.state === 'firing' && instance.acknowledge(this.now());
     }
     return false;
   }
@@ -248,7 +277,10 @@ export class AlertManager {
     const started = performance.now();
     const now = this.now();
     try {
-      const { resourceMetrics } = await this.reader.collect();
+      // Bounded: a metric callback that never settles must not stop alerting (or shutdown).
+      const { resourceMetrics } = await this.reader.collect({
+        timeoutMillis: Math.min(this.intervalMs, 5000),
+      });
       this.history.add(
         toSamples(
           resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics),
@@ -277,7 +309,9 @@ export class AlertManager {
       }
     }
     // Only firing alerts matter to routing (one that stopped firing is noticed by its absence).
-    this.notifier.update(this.firingAlerts(), now, this.silences);
+    const firing = this.firingAlerts();
+    this.notifier.update(firing, now, this.silences);
+    this.syncAlertmanagers(firing);
     this.silences.prune(now);
     this.evaluations++;
     this.lastEvaluationAt = now;
@@ -294,21 +328,65 @@ export class AlertManager {
     if (this.transitions.length > 1000) this.transitions.splice(0, this.transitions.length - 1000);
   }
 
+  /**
+   * Alertmanager resolves an alert it has not heard about for its resolve_timeout (5 minutes by
+   * default), so firing alerts are re-sent to Alertmanager channels every evaluation, as Prometheus
+   * does; Alertmanager deduplicates and applies its own repeat interval.
+   */
+  private syncAlertmanagers(firing: readonly AlertInstance[]): void {
+    for (const channel of this.channels.values()) {
+      if (channel.kind !== 'alertmanager') continue;
+      const alerts = firing.filter((alert) => {
+        const routes = this.routes.get(alert.rule);
+        return routes === undefined || routes.includes(channel.name);
+      });
+      if (alerts.length > 0)
+        this.send(channel, { status: 'firing', groupLabels: {}, alerts, reason: 'repeat' });
+    }
+  }
+
   private dispatch(names: readonly string[] | undefined, notification: Notification): void {
     const targets =
-      names === undefined ? [...this.channels.values()] : names.map((name) => this.channels.get(name));
+      names === undefined
+        ? [...this.channels.values()].filter((channel) => !this.escalationChannels.has(channel.name))
+        : names.map((name) => this.channels.get(name));
     for (const channel of targets) {
-      if (channel === undefined) continue;
-      const delivery = deliver(channel, notification, this.options.delivery).then((result) => {
+      if (channel === undefined) {
+        this.undeliverable++;
+        continue;
+      }
+      // Alertmanager channels get firing alerts every evaluation (syncAlertmanagers): only
+      // resolutions go through routing.
+      if (
+        channel.kind === 'alertmanager' &&
+        notification.status === 'firing' &&
+        notification.reason !== 'escalation'
+      )
+        continue;
+      this.send(channel, notification);
+    }
+  }
+
+  /** Deliver in the background, after this tick: a slow or even synchronous channel never holds evaluation up. */
+  private send(channel: NotificationChannel, notification: Notification): void {
+    const delivery = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => deliver(channel, notification, this.options.delivery))
+      .then((result) => {
         this.deliveries.record(channel, result, this.now());
         this.self?.increment('datalineage_monitoring_alert_notifications_total', {
           channel: channel.name,
           result: result.ok ? 'sent' : 'failed',
         });
+      })
+      .catch((error: unknown) => {
+        diagnostics.warnOnce(
+          'DLM_ALERT_DELIVERY',
+          channel.name,
+          `delivering to channel "${channel.name}" failed unexpectedly: ${safeText(error)}`,
+        );
       });
-      this.inFlight.add(delivery);
-      delivery.finally(() => this.inFlight.delete(delivery));
-    }
+    this.inFlight.add(delivery);
+    delivery.finally(() => this.inFlight.delete(delivery)).catch(() => {});
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -321,12 +399,18 @@ export class AlertManager {
     this.timer.unref();
   }
 
-  /** Stop evaluating and wait for deliveries in flight. */
-  async stop(): Promise<void> {
+  /** Stop evaluating and wait for deliveries in flight, at most `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await this.evaluating;
-    await Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {
@@ -368,6 +452,16 @@ export class AlertManager {
         }),
       ),
       silences: this.silences.list(this.now()).filter((s) => s.active).length,
+      undeliverableNotices: this.undeliverable,
+      history: this.history.stats,
     };
+  }
+}
+
+function safeText(value: unknown): string {
+  try {
+    return value instanceof Error ? value.message : String(value);
+  } catch {
+    return '[unprintable]';
   }
 }

@@ -28,7 +28,11 @@ function labelsOf(attributes: Record<string, unknown>, without?: string): Record
 }
 
 /** Samples of the metrics named in `wanted` (the metrics some rule watches); others are skipped. */
-export function toSamples(metrics: readonly MetricData[], time: number, wanted?: ReadonlySet<string>): SeriesSample[] {
+export function toSamples(
+  metrics: readonly MetricData[],
+  time: number,
+  wanted?: ReadonlySet<string>,
+): SeriesSample[] {
   const samples: SeriesSample[] = [];
   for (const metric of metrics) {
     if (wanted !== undefined && !wanted.has(metric.descriptor.name)) continue;

@@ -28,6 +28,13 @@ export interface RoutingOptions {
   dashboardUrl?: string;
 }
 
+function duration(value: number, what: string): number {
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new RangeError(`routing ${what} must be a number of milliseconds ≥ 0, got ${value}`);
+  }
+  return value;
+}
+
 export type Dispatch = (channels: readonly string[] | undefined, notification: Notification) => void;
 
 interface Group {
@@ -38,6 +45,8 @@ interface Group {
   readonly firing: Map<string, AlertInstance>;
   /** Alerts that resolved since the last notice. */
   readonly resolved: Map<string, AlertInstance>;
+  /** Alerts this group has announced as firing: only they get resolved notices. */
+  readonly announced: Set<string>;
   /** Something changed since the last notice (a new firing alert, a resolution, a silence ended). */
   changed: boolean;
   reason: Notification['reason'];
@@ -68,10 +77,15 @@ export class Notifier {
     private readonly channelsOf: (rule: string) => readonly string[] | undefined,
   ) {
     this.groupBy = options.groupBy ?? ['alertname'];
-    this.groupWait = options.groupWaitMs ?? 30_000;
-    this.groupInterval = options.groupIntervalMs ?? 300_000;
-    this.repeatInterval = options.repeatIntervalMs ?? 3_600_000;
+    this.groupWait = duration(options.groupWaitMs ?? 30_000, 'groupWaitMs');
+    this.groupInterval = duration(options.groupIntervalMs ?? 300_000, 'groupIntervalMs');
+    this.repeatInterval = duration(options.repeatIntervalMs ?? 3_600_000, 'repeatIntervalMs');
     this.sendResolved = options.sendResolved ?? true;
+    if (options.escalation !== undefined) {
+      duration(options.escalation.afterMs, 'escalation.afterMs');
+      if (options.escalation.channels.length === 0)
+        throw new RangeError('escalation.channels must name at least one channel');
+    }
   }
 
   /** Take the latest snapshot of every alert instance and send what is due at `now`. */
@@ -99,6 +113,7 @@ export class Notifier {
         if (group.reason !== 'unsilenced') group.reason = 'new';
       }
       group.firing.set(alert.id, alert);
+      group.resolved.delete(alert.id); // firing again before its resolved notice went out
     }
     // Alerts that stopped firing: resolved notices for those that were announced.
     const byId = new Map(instances.map((alert) => [alert.id, alert]));
@@ -107,7 +122,7 @@ export class Notifier {
         if (seen.has(id)) continue;
         group.firing.delete(id);
         this.escalated.delete(id);
-        if (group.lastSentAt === undefined || !this.sendResolved) continue; // never announced
+        if (!group.announced.delete(id) || !this.sendResolved) continue; // never announced
         const latest = byId.get(id) ?? previous;
         group.resolved.set(id, { ...latest, state: 'resolved', resolvedAt: latest.resolvedAt ?? now });
         group.changed = true;
@@ -115,6 +130,7 @@ export class Notifier {
       }
     }
     for (const id of this.silenced) if (!seen.has(id)) this.silenced.delete(id);
+    for (const id of this.escalated) if (!seen.has(id)) this.escalated.delete(id);
     this.flush(now);
     this.escalate(instances, inhibited, now, silences);
   }
@@ -146,6 +162,7 @@ export class Notifier {
       };
       group.lastSentAt = now;
       group.changed = false;
+      for (const id of group.firing.keys()) group.announced.add(id);
       group.reason = 'repeat';
       group.resolved.clear();
       this.dispatch(this.channels(alerts), notification);
@@ -214,6 +231,7 @@ export class Notifier {
         lastSentAt: undefined,
         firing: new Map(),
         resolved: new Map(),
+        announced: new Set(),
         changed: true,
         reason: 'new',
       };

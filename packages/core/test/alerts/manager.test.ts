@@ -140,3 +140,98 @@ describe('AlertManager', () => {
     expect(manager.status().channels.hangs).toMatchObject({ failed: 1 });
   });
 });
+
+describe('review regressions', () => {
+  it('acknowledges only firing alerts', async () => {
+    const { manager, at } = setup();
+    manager.addRule({ name: 'quiet', metricName: 'not.there', threshold: 1 });
+    await at(0);
+    const nodata = manager.getAlerts().find((a) => a.rule === 'quiet');
+    expect(nodata?.state).toBe('nodata');
+    expect(manager.acknowledge(nodata?.id as string)).toBe(false);
+    expect(manager.acknowledge('no such alert')).toBe(false);
+  });
+
+  it('does not hold evaluation up for a synchronous, slow channel', async () => {
+    let now = 0;
+    const collector = new MetricsCollector();
+    const manager = new AlertManager({
+      now: () => now,
+      routing: { groupWaitMs: 0 },
+      metricProducers: [collector.metricProducer],
+    });
+    new MeterProvider({ readers: [manager.reader] });
+    manager.addNotificationHandler(AlertChannel.CUSTOM, () => {
+      const until = performance.now() + 300;
+      while (performance.now() < until) {
+        // busy: a handler that blocks
+      }
+    });
+    manager.addRule({ name: 'hot', metricName: 'temp', threshold: 1, minDuration: 0 });
+    collector.setGauge('temp', 5);
+    await manager.evaluate();
+    now += 1000;
+    const started = performance.now();
+    await manager.evaluate();
+    expect(performance.now() - started).toBeLessThan(200);
+    await manager.stop();
+    expect(manager.status().channels.custom?.sent).toBe(1);
+  });
+
+  it('routes a late resolved notice to the removed rule’s channels, and counts notices for unknown channels', async () => {
+    let now = 0;
+    const collector = new MetricsCollector();
+    const manager = new AlertManager({
+      now: () => now,
+      routing: { groupWaitMs: 0, groupIntervalMs: 0 },
+      metricProducers: [collector.metricProducer],
+    });
+    new MeterProvider({ readers: [manager.reader] });
+    const got: Record<string, string[]> = { ops: [], audit: [] };
+    for (const name of ['ops', 'audit']) {
+      manager.addNotificationHandler(
+        AlertChannel.CUSTOM,
+        (n: Notification) => got[name]?.push(n.status),
+        name,
+      );
+    }
+    manager.addRule({ name: 'hot', metricName: 'temp', threshold: 1, minDuration: 0, channels: ['ops'] });
+    manager.addRule({ name: 'typo', metricName: 'temp', threshold: 1, minDuration: 0, channels: ['opps'] });
+    collector.setGauge('temp', 5);
+    await manager.evaluate();
+    manager.removeRule('hot');
+    now += 1000;
+    await manager.evaluate();
+    await manager.stop();
+    expect(got).toEqual({ ops: ['firing', 'resolved'], audit: [] });
+    expect(manager.status().undeliverableNotices).toBeGreaterThan(0);
+  });
+
+  it('re-sends firing alerts to Alertmanager channels every evaluation, as Prometheus does', async () => {
+    const { createServer } = await import('node:http');
+    let posts = 0;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.url === '/api/v2/alerts') posts++;
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    let now = 0;
+    const collector = new MetricsCollector();
+    const manager = new AlertManager({ now: () => now, metricProducers: [collector.metricProducer] });
+    new MeterProvider({ readers: [manager.reader] });
+    manager.addNotificationHandler(AlertChannel.ALERTMANAGER, { url: `http://127.0.0.1:${port}` });
+    manager.addRule({ name: 'hot', metricName: 'temp', threshold: 1, minDuration: 0 });
+    collector.setGauge('temp', 5);
+    for (let i = 0; i < 3; i++) {
+      await manager.evaluate();
+      now += 60_000;
+    }
+    await manager.stop();
+    server.close();
+    expect(posts).toBe(3);
+  });
+});

@@ -204,3 +204,47 @@ describe('silences, inhibition, acknowledgement, escalation', () => {
     expect(escalations[0]?.notification.alerts[0]?.rule).toBe('disk');
   });
 });
+
+describe('review regressions', () => {
+  it('sends no resolved notice for an alert that joined an announced group and resolved before being announced', () => {
+    const { sent, step } = setup();
+    const a = alert('errs', 'firing', { labels: { route: '/a' } });
+    const b = alert('errs', 'firing', { labels: { route: '/b' } });
+    step([a], 0);
+    step([a], 30_000); // group announced with /a
+    step([a, b], 60_000); // /b joins, not announced yet (group interval)
+    step([a], 90_000); // /b stops firing
+    step([a], 30_000 + 300_000);
+    const resolved = sent.flatMap((s) => s.notification.alerts.filter((x) => x.state === 'resolved'));
+    expect(resolved).toEqual([]);
+  });
+
+  it('does not list a flapping alert as both firing and resolved in one notice', () => {
+    const { sent, step } = setup();
+    const a = alert('errs', 'firing');
+    step([a], 0);
+    step([a], 30_000);
+    step([], 60_000); // resolved, notice pending until the group interval
+    step([a], 90_000); // firing again
+    step([a], 30_000 + 300_000);
+    const last = sent.at(-1)?.notification;
+    expect(last?.alerts.map((x) => x.state)).toEqual(['firing']);
+  });
+
+  it('escalates a second episode after the first resolved', () => {
+    const { sent, step } = setup({ escalation: { afterMs: 5 * MIN, channels: ['pager'] } });
+    for (let t = 0; t <= 10 * MIN; t += MIN) step([alert('disk', 'firing', { at: 0 })], t);
+    step([], 11 * MIN);
+    for (let t = 12 * MIN; t <= 20 * MIN; t += MIN) step([alert('disk', 'firing', { at: 12 * MIN })], t);
+    expect(sent.filter((s) => s.notification.reason === 'escalation').map((s) => s.at)).toEqual([
+      5 * MIN,
+      17 * MIN,
+    ]);
+  });
+
+  it('refuses invalid routing settings at setup', () => {
+    expect(() => setup({ groupWaitMs: Number.NaN })).toThrow(/groupWaitMs/);
+    expect(() => setup({ repeatIntervalMs: -1 })).toThrow(/repeatIntervalMs/);
+    expect(() => setup({ escalation: { afterMs: 1, channels: [] } })).toThrow(/escalation/);
+  });
+});

@@ -144,7 +144,13 @@ export class WebhookChannel implements NotificationChannel {
     );
     this.#target = `webhook '${name}' (${this.#method} ${maskUrl(this.#url)})`;
     const url = new URL(options.url);
-    registerSecrets(this, [options.url, url.pathname + url.search, ...secretHeaderValues(this.#userHeaders)]);
+    registerSecrets(this, [
+      options.url,
+      url.pathname + url.search,
+      // A receiver may echo a query token in its error body: each value is a secret too.
+      ...[...url.searchParams.values()],
+      ...secretHeaderValues(this.#userHeaders),
+    ]);
   }
 
   async send(notification: Notification, signal: AbortSignal): Promise<void> {
