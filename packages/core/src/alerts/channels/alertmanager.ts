@@ -16,6 +16,7 @@
 import { AlertChannel, type AlertInstance, type Notification, type NotificationChannel } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { REDACTED, registerSecrets, sendHttp } from './delivery.js';
+import { httpUrl } from './format.js';
 
 /** Options of {@link AlertmanagerChannel}. */
 export interface AlertmanagerChannelOptions {
@@ -129,17 +130,6 @@ function toPostableAlert(alert: AlertInstance, generatorURL: string | undefined)
 
 function formatNumber(value: number): string {
   return Number.isNaN(value) ? 'no data' : String(value);
-}
-
-/** Alertmanager validates generatorURL as a URI; anything else would fail the whole batch. */
-function httpUrl(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -12,10 +12,10 @@ import {
   type AlertSeverity,
   type Notification,
   type NotificationChannel,
-  SEVERITY_RANK,
 } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { DeliveryError, REDACTED, registerSecrets } from './delivery.js';
+import { formatValue, highestSeverity, httpUrl } from './format.js';
 
 /** Options of {@link EmailChannel} (`createChannel` also takes the guide's snake_case keys). */
 export interface EmailChannelOptions {
@@ -251,31 +251,6 @@ function pairs(record: Readonly<Record<string, string>>): string {
   return Object.entries(record)
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
-}
-
-function highestSeverity(alerts: readonly AlertInstance[]): AlertSeverity | undefined {
-  let best: AlertSeverity | undefined;
-  for (const alert of alerts) {
-    if (best === undefined || SEVERITY_RANK[alert.severity] > SEVERITY_RANK[best]) best = alert.severity;
-  }
-  return best;
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'no data';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
-}
-
-/** Only http(s) links: a `javascript:` URL in an href would run in some mail clients. */
-function httpUrl(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ import {
   type AlertSeverity,
   type Notification,
   type NotificationChannel,
-  SEVERITY_RANK,
 } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { maskUrl, registerSecrets, sendHttp } from './delivery.js';
+import { formatValue, highestSeverity } from './format.js';
 
 /** Options of {@link SlackChannel}. */
 export interface SlackChannelOptions {
@@ -151,20 +151,6 @@ function alertText(alert: AlertInstance): string {
   // Section text is limited to 3,000 characters.
   const text = lines.join('\n');
   return text.length > 2_900 ? `${text.slice(0, 2_900)}…` : text;
-}
-
-function highestSeverity(alerts: readonly AlertInstance[]): AlertSeverity | undefined {
-  let best: AlertSeverity | undefined;
-  for (const alert of alerts) {
-    if (best === undefined || SEVERITY_RANK[alert.severity] > SEVERITY_RANK[best]) best = alert.severity;
-  }
-  return best;
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'no data';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
 }
 
 /**

@@ -1,0 +1,30 @@
+// Formatting shared by the channels that write alerts for people (email, Slack) or for
+// Alertmanager: values, the worst severity of a group, and links safe to put in a message.
+import { type AlertInstance, type AlertSeverity, SEVERITY_RANK } from '../types.js';
+
+/** The most severe severity among `alerts`. */
+export function highestSeverity(alerts: readonly AlertInstance[]): AlertSeverity | undefined {
+  let best: AlertSeverity | undefined;
+  for (const alert of alerts) {
+    if (best === undefined || SEVERITY_RANK[alert.severity] > SEVERITY_RANK[best]) best = alert.severity;
+  }
+  return best;
+}
+
+/** A value for people: `no data` for NaN, ±Inf, six significant digits. */
+export function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'no data';
+  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+}
+
+/** Only http(s) URLs: a `javascript:` link would run in some mail clients, and Alertmanager wants a URI. */
+export function httpUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
