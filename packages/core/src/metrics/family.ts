@@ -277,6 +277,24 @@ export abstract class BoundSeries<S extends Series, F extends MetricFamily<S>> {
   }
 }
 
+/** A family that takes observations: histograms and summaries. */
+interface ObservingFamily<S extends Series> extends MetricFamily<S> {
+  observe(labels: Labels | undefined, value: number): void;
+  record(series: S, value: number): void;
+}
+
+/** A histogram's or summary's series for one label set, resolved once. */
+export class BoundObserver<S extends Series, F extends ObservingFamily<S>> extends BoundSeries<S, F> {
+  observe(value: number): void {
+    if (typeof value !== 'number' || value - value !== 0) {
+      this.family.observe(this.labels, value); // counts the drop with its reason
+      return;
+    }
+    const series = this.live();
+    if (series !== undefined) this.family.record(series, value);
+  }
+}
+
 /** A private copy, so a caller mutating its object later cannot move a bound handle. */
 function copyLabels(labels: Labels | undefined | null): Labels | undefined {
   if (labels === undefined || labels === null || typeof labels !== 'object') return labels ?? undefined;

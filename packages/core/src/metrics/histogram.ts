@@ -1,5 +1,5 @@
 // Histograms: explicit-bucket distributions (`response.time`); timers record into them in seconds.
-import { BoundSeries, type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
+import { BoundObserver, type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
 import { HistogramSeries, type LabelSet } from './series.js';
 import type { Labels } from './types.js';
 
@@ -71,16 +71,7 @@ export class HistogramFamily extends MetricFamily<HistogramSeries> {
 }
 
 /** A histogram's series for one label set, resolved once. */
-export class BoundHistogram extends BoundSeries<HistogramSeries, HistogramFamily> {
-  observe(value: number): void {
-    if (typeof value !== 'number' || value - value !== 0) {
-      this.family.observe(this.labels, value); // counts the drop with its reason
-      return;
-    }
-    const series = this.live();
-    if (series !== undefined) this.family.record(series, value);
-  }
-}
+export class BoundHistogram extends BoundObserver<HistogramSeries, HistogramFamily> {}
 
 /** A defined histogram. */
 export class Histogram {

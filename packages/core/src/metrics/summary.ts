@@ -1,6 +1,6 @@
 // Summaries: quantiles over a sliding time window (prom-client's maxAgeSeconds/ageBuckets), from
 // a DDSketch with a stated relative-error bound; sum and count over the series' lifetime.
-import { BoundSeries, type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
+import { BoundObserver, type FamilyContext, type FamilyDefinition, MetricFamily } from './family.js';
 import { type LabelSet, SummarySeries } from './series.js';
 import { SlidingWindowSketch, type SlotClock } from './sketch/sliding-window.js';
 import type { Labels } from './types.js';
@@ -66,16 +66,7 @@ export class SummaryFamily extends MetricFamily<SummarySeries> {
 }
 
 /** A summary's series for one label set, resolved once. */
-export class BoundSummary extends BoundSeries<SummarySeries, SummaryFamily> {
-  observe(value: number): void {
-    if (typeof value !== 'number' || value - value !== 0) {
-      this.family.observe(this.labels, value); // counts the drop with its reason
-      return;
-    }
-    const series = this.live();
-    if (series !== undefined) this.family.record(series, value);
-  }
-}
+export class BoundSummary extends BoundObserver<SummarySeries, SummaryFamily> {}
 
 /** A defined summary. */
 export class Summary {
