@@ -7,7 +7,6 @@
 import nodemailer, { type SMTPTransportOptions, type Transporter } from 'nodemailer';
 import {
   AlertChannel,
-  type AlertCondition,
   type AlertInstance,
   type AlertSeverity,
   type Notification,
@@ -15,7 +14,7 @@ import {
 } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { DeliveryError, REDACTED, registerSecrets } from './delivery.js';
-import { formatValue, highestSeverity, httpUrl } from './format.js';
+import { CONDITION_TEXT, formatValue, highestSeverity, httpUrl } from './format.js';
 
 /** Options of {@link EmailChannel} (`createChannel` also takes the guide's snake_case keys). */
 export interface EmailChannelOptions {
@@ -112,16 +111,6 @@ export interface RenderedEmail {
   readonly text: string;
   readonly html: string;
 }
-
-const CONDITION_TEXT: Readonly<Record<AlertCondition, string>> = {
-  gt: '>',
-  ge: '>=',
-  lt: '<',
-  le: '<=',
-  eq: '==',
-  ne: '!=',
-  absent: 'absent',
-};
 
 const SEVERITY_COLOR: Readonly<Record<AlertSeverity, string>> = {
   critical: '#d00000',

@@ -1,6 +1,6 @@
 // Formatting shared by the channels that write alerts for people (email, Slack) or for
 // Alertmanager: values, the worst severity of a group, and links safe to put in a message.
-import { type AlertInstance, type AlertSeverity, SEVERITY_RANK } from '../types.js';
+import { type AlertCondition, type AlertInstance, type AlertSeverity, SEVERITY_RANK } from '../types.js';
 
 /** The most severe severity among `alerts`. */
 export function highestSeverity(alerts: readonly AlertInstance[]): AlertSeverity | undefined {
@@ -28,3 +28,14 @@ export function httpUrl(url: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/** How conditions read in a message. */
+export const CONDITION_TEXT: Readonly<Record<AlertCondition, string>> = {
+  gt: '>',
+  ge: '>=',
+  lt: '<',
+  le: '<=',
+  eq: '==',
+  ne: '!=',
+  absent: 'absent',
+};

@@ -5,7 +5,6 @@
 // scheme and host are ever shown.
 import {
   AlertChannel,
-  type AlertCondition,
   type AlertInstance,
   type AlertSeverity,
   type Notification,
@@ -13,7 +12,7 @@ import {
 } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { maskUrl, registerSecrets, sendHttp } from './delivery.js';
-import { formatValue, highestSeverity } from './format.js';
+import { CONDITION_TEXT, formatValue, highestSeverity } from './format.js';
 
 /** Options of {@link SlackChannel}. */
 export interface SlackChannelOptions {
@@ -64,16 +63,6 @@ const HEADERS = { 'content-type': 'application/json', 'user-agent': 'datalineage
 
 /** Alerts detailed in one message; Slack refuses more than 50 blocks and long messages get cut. */
 const MAX_ALERTS_SHOWN = 10;
-
-const CONDITION_TEXT: Readonly<Record<AlertCondition, string>> = {
-  gt: '>',
-  ge: '>=',
-  lt: '<',
-  le: '<=',
-  eq: '==',
-  ne: '!=',
-  absent: 'absent',
-};
 
 /** Escapes Slack's three control characters; everything else is shown as written. */
 export function escapeMrkdwn(text: string): string {
