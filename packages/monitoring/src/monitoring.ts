@@ -93,8 +93,19 @@ export class MonitoringSystem {
       evaluationInterval: alerts.evaluationInterval,
       metricProducers: [producer],
       metrics: this.metricsCollector,
+      delivery: { timeoutMs: alerts.delivery.timeout * 1000, retries: alerts.delivery.retries },
       routing: {
         repeatIntervalMs: alerts.maxFrequency * 1000,
+        groupBy: alerts.groupBy,
+        groupWaitMs: alerts.groupWait * 1000,
+        groupIntervalMs: alerts.groupInterval * 1000,
+        sendResolved: alerts.sendResolved,
+        inhibitFrom: alerts.inhibitFrom === 'none' ? false : alerts.inhibitFrom,
+        ...(alerts.escalation === undefined
+          ? {}
+          : {
+              escalation: { afterMs: alerts.escalation.after * 1000, channels: alerts.escalation.channels },
+            }),
         ...(dashboard.enabled && dashboard.port !== 0
           ? {
               dashboardUrl: `http://${dashboard.host.includes(':') ? `[${dashboard.host}]` : dashboard.host}:${dashboard.port}/`,

@@ -129,3 +129,48 @@ describe('alerts from the configuration file', () => {
     ).toThrow(/recipients|smtp/);
   });
 });
+
+describe('routing from the configuration', () => {
+  it('groups, waits, repeats and escalates as the alerts section says', async () => {
+    const now = 0;
+    void now;
+    const received: Array<[string, string]> = [];
+    monitoring = new MonitoringSystem(
+      loadConfig({
+        config: {
+          dashboard: { enabled: false },
+          handleSignals: false,
+          alerts: {
+            groupWait: 0,
+            groupInterval: 0,
+            escalation: { after: 0, channels: ['pager'] },
+            inhibitFrom: 'none',
+          },
+        },
+        env: {},
+      }),
+    );
+    const alerts = monitoring.alertManager;
+    for (const name of ['team', 'pager']) {
+      alerts.addNotificationHandler(
+        AlertChannel.CUSTOM,
+        (n: Notification) => received.push([name, n.reason]),
+        name,
+      );
+    }
+    alerts.addRule({ name: 'hot', metricName: 'temp', threshold: 1, minDuration: 0 });
+    monitoring.metricsCollector.setGauge('temp', 5);
+    await alerts.evaluate();
+    await alerts.stop();
+    expect(received.sort()).toEqual([
+      ['pager', 'escalation'],
+      ['team', 'new'],
+    ]);
+  });
+
+  it('rejects an escalation without channels', () => {
+    expect(() => loadConfig({ config: { alerts: { escalation: { after: 60 } } }, env: {} })).toThrow(
+      /at least one channel/,
+    );
+  });
+});

@@ -165,6 +165,36 @@ export interface AlertsConfig {
    */
   readonly resolveTimeout: number;
   /**
+   * Labels alerts are grouped by: one notification per group.
+   * @default ['alertname']
+   */
+  readonly groupBy: readonly string[];
+  /**
+   * Seconds to wait before the first notice of a new group, gathering its alerts.
+   * @default 30
+   */
+  readonly groupWait: number;
+  /**
+   * Seconds between notices about changes in a group.
+   * @default 300
+   */
+  readonly groupInterval: number;
+  /** @default true */
+  readonly sendResolved: boolean;
+  /**
+   * A firing alert of this severity mutes lower-severity alerts on the same metric and series;
+   * `none` turns inhibition off.
+   * @default 'critical'
+   */
+  readonly inhibitFrom: 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none';
+  /**
+   * Unacknowledged alerts firing `after` seconds (default 900) are also sent to these channels,
+   * once; those channels then only get escalations.
+   */
+  readonly escalation?: { readonly after: number; readonly channels: readonly string[] };
+  /** Per-notification delivery: time limit per attempt (seconds) and retries. */
+  readonly delivery: { readonly timeout: number; readonly retries: number };
+  /**
    * Alert rules created at setup (the AlertRule options; `min_duration` defaults to
    * `alerts.min_duration`, `keep_firing_for` to `alerts.resolve_timeout`).
    * @default []
@@ -509,6 +539,18 @@ export const monitoringConfigSchema = z.strictObject({
     minDuration: nonNegative(120),
     maxFrequency: nonNegative(3600),
     resolveTimeout: nonNegative(300),
+    groupBy: z.array(z.string().min(1)).default(() => ['alertname']),
+    groupWait: nonNegative(30),
+    groupInterval: nonNegative(300),
+    sendResolved: z.boolean().default(true),
+    inhibitFrom: z.enum(['critical', 'high', 'medium', 'low', 'info', 'none']).default('critical'),
+    escalation: z
+      .strictObject({ after: nonNegative(900), channels: z.array(z.string().min(1)).default(() => []) })
+      .refine((escalation) => escalation.channels.length > 0, {
+        message: 'needs at least one channel in "channels"',
+      })
+      .optional(),
+    delivery: section({ timeout: positive(10), retries: atLeast(0, 3) }),
     rules: z
       .array(
         z.strictObject({

@@ -51,6 +51,12 @@ describe('defaults', () => {
       minDuration: 120,
       maxFrequency: 3600,
       resolveTimeout: 300,
+      groupBy: ['alertname'],
+      groupWait: 30,
+      groupInterval: 300,
+      sendResolved: true,
+      inhibitFrom: 'critical',
+      delivery: { timeout: 10, retries: 3 },
       rules: [],
       channels: [],
     });
