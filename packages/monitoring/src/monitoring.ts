@@ -12,6 +12,7 @@ import {
   type MeterProviderBridge,
   MetricsCollector,
   type MonitoringConfig,
+  type RoutingOptions,
   type TimedDecorator,
 } from '@datalineage/core';
 import { createDashboardApp } from '@datalineage/dashboard';
@@ -88,30 +89,12 @@ export class MonitoringSystem {
       typeof reader === 'function' ? reader(producer) : reader,
     );
     const alerts = config.alerts;
-    const dashboard = config.dashboard;
     this.alertManager = new AlertManager({
       evaluationInterval: alerts.evaluationInterval,
       metricProducers: [producer],
       metrics: this.metricsCollector,
       delivery: { timeoutMs: alerts.delivery.timeout * 1000, retries: alerts.delivery.retries },
-      routing: {
-        repeatIntervalMs: alerts.maxFrequency * 1000,
-        groupBy: alerts.groupBy,
-        groupWaitMs: alerts.groupWait * 1000,
-        groupIntervalMs: alerts.groupInterval * 1000,
-        sendResolved: alerts.sendResolved,
-        inhibitFrom: alerts.inhibitFrom === 'none' ? false : alerts.inhibitFrom,
-        ...(alerts.escalation === undefined
-          ? {}
-          : {
-              escalation: { afterMs: alerts.escalation.after * 1000, channels: alerts.escalation.channels },
-            }),
-        ...(dashboard.enabled && dashboard.port !== 0
-          ? {
-              dashboardUrl: `http://${dashboard.host.includes(':') ? `[${dashboard.host}]` : dashboard.host}:${dashboard.port}/`,
-            }
-          : {}),
-      },
+      routing: routingOf(config),
     });
     this.meterProvider = new MeterProvider({
       resource,
@@ -158,8 +141,10 @@ export class MonitoringSystem {
             ]
           : [],
     });
-    if (options.meterProvider !== undefined)
-      bridgeToMeterProvider(this.metricsCollector, options.meterProvider);
+    this.bridge =
+      options.meterProvider === undefined
+        ? undefined
+        : bridgeToMeterProvider(this.metricsCollector, options.meterProvider);
   }
 
   /** Start the servers and background work. Throws if a configured port cannot be bound. */
@@ -342,4 +327,25 @@ export class MonitoringSystem {
     this.metricsServer = undefined;
     await metricsServer?.close();
   }
+}
+
+/** The alert manager's routing from the `alerts` section (seconds there, milliseconds here). */
+function routingOf(config: MonitoringConfig): RoutingOptions {
+  const { alerts, dashboard } = config;
+  const host = dashboard.host.includes(':') ? `[${dashboard.host}]` : dashboard.host;
+  return {
+    repeatIntervalMs: alerts.maxFrequency * 1000,
+    groupBy: alerts.groupBy,
+    groupWaitMs: alerts.groupWait * 1000,
+    groupIntervalMs: alerts.groupInterval * 1000,
+    sendResolved: alerts.sendResolved,
+    inhibitFrom: alerts.inhibitFrom === 'none' ? false : alerts.inhibitFrom,
+    ...(alerts.escalation === undefined
+      ? {}
+      : { escalation: { afterMs: alerts.escalation.after * 1000, channels: alerts.escalation.channels } }),
+    // Known before start() unless the port is 0 (picked by the OS).
+    ...(dashboard.enabled && dashboard.port !== 0
+      ? { dashboardUrl: `http://${host}:${dashboard.port}/` }
+      : {}),
+  };
 }

@@ -192,5 +192,14 @@ describe('a user-supplied MeterProvider', () => {
     const names = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => m.descriptor.name);
     expect(names).toEqual(expect.arrayContaining(['operations.total', 'response.time']));
     expect((await monitoring.prometheusReader.scrape()).body).toContain('operations_total{type="lineage"} 1');
+
+    // Shut down, the system stops publishing into the user's provider: no new metric, no new value.
+    await resetMonitoring();
+    monitoring.metricsCollector.setGauge('after.shutdown', 1);
+    monitoring.metricsCollector.increment('operations.total', { type: 'lineage' }, 41);
+    const after = (await reader.collect()).resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    expect(after.map((m) => m.descriptor.name)).not.toContain('after.shutdown');
+    const operations = after.find((m) => m.descriptor.name === 'operations.total');
+    expect(operations?.dataPoints.map((p) => p.value) ?? []).not.toContain(42);
   });
 });
