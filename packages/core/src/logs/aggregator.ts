@@ -636,7 +636,8 @@ class SelfMetrics {
   private readonly droppedCounters = new Map<string, BoundCounter>();
   private readonly evictedCounters = new Map<string, BoundCounter>();
   private readonly searchDuration: BoundHistogram;
-  private readonly byLevel = new Map<string, BoundCounter>();
+  /** logs_total handles by level, then source: no key string built per record. */
+  private readonly byLevel = new Map<number, Map<string, BoundCounter>>();
 
   constructor(
     private readonly collector: MetricsCollector,
@@ -679,13 +680,17 @@ class SelfMetrics {
 
   stored(record: StoredRecord): void {
     this.storedTotal.inc();
-    const key = `${record.level}\0${record.source}`;
-    let counter = this.byLevel.get(key);
+    let bySource = this.byLevel.get(record.level);
+    if (bySource === undefined) {
+      bySource = new Map();
+      this.byLevel.set(record.level, bySource);
+    }
+    let counter = bySource.get(record.source);
     if (counter === undefined) {
       counter = this.collector
         .counter('logs_total')
         .bind({ level: levelName(record.level), source: record.source });
-      if (this.byLevel.size < 1000) this.byLevel.set(key, counter);
+      if (bySource.size < 256) bySource.set(record.source, counter); // sources are bounded by the store too
     }
     counter.inc();
   }

@@ -1,22 +1,8 @@
 // Environment variables: the guide's DATALINEAGE_* ones and OpenTelemetry's OTEL_SERVICE_NAME /
 // OTEL_RESOURCE_ATTRIBUTES. Every test passes its own env object; process.env is never touched.
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  ENVIRONMENT_VARIABLES,
-  loadConfig,
-  type MonitoringConfig,
-} from '../../src/config/index.js';
-
-function errorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { ENVIRONMENT_VARIABLES, loadConfig, type MonitoringConfig } from '../../src/config/index.js';
+import { errorOf } from './support.js';
 
 function valueAt(config: MonitoringConfig, path: string): unknown {
   return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);

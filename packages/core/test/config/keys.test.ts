@@ -1,16 +1,7 @@
 // snake_case and camelCase spellings of the option keys, and errors that quote the user's spelling.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config/index.js';
-
-function errorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { parseConfig } from '../../src/config/index.js';
+import { errorOf } from './support.js';
 
 describe('key spellings', () => {
   it('accept the guide’s snake_case at every level', () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, type MonitoringConfigInput, parseConfig } from '../../src/config/index.js';
+import { loadConfig, type MonitoringConfigInput, parseConfig } from '../../src/config/index.js';
+import { errorOf } from './support.js';
 
 const GUIDE_FILE = fileURLToPath(new URL('./fixtures/monitoring-config.yaml', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'datalineage-config-'));
@@ -22,16 +23,6 @@ function yamlFile(text: string): string {
 /** Code input the camelCase-only type would refuse: snake_case keys and deliberate mistakes. */
 function untyped(input: unknown): MonitoringConfigInput {
   return input as MonitoringConfigInput;
-}
-
-function errorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('the guide’s monitoring-config.yaml', () => {

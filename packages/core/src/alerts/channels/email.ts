@@ -14,7 +14,7 @@ import {
 } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { DeliveryError, REDACTED, registerSecrets } from './delivery.js';
-import { CONDITION_TEXT, formatValue, highestSeverity, httpUrl } from './format.js';
+import { CONDITION_TEXT, formatValue, headline, httpUrl } from './format.js';
 
 /** Options of {@link EmailChannel} (`createChannel` also takes the guide's snake_case keys). */
 export interface EmailChannelOptions {
@@ -140,16 +140,7 @@ export function escapeHtml(text: string): string {
  * @example renderEmail(notification).subject // '[FIRING:2] [CRITICAL] high_error_rate (service=api)'
  */
 export function renderEmail(notification: Notification, dashboardUrl?: string): RenderedEmail {
-  const resolved = notification.status === 'resolved';
-  const firing = notification.alerts.filter((alert) => alert.state !== 'resolved');
-  const severity = highestSeverity(resolved ? notification.alerts : firing);
-  const rules = [...new Set(notification.alerts.map((alert) => alert.rule))];
-  const ruleText =
-    rules.length <= 3 ? rules.join(', ') : `${rules.slice(0, 3).join(', ')} +${rules.length - 3} more`;
-  const group = Object.entries(notification.groupLabels)
-    .filter(([name]) => name !== 'alertname' && name !== 'severity')
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ');
+  const { resolved, firing, severity, rules: ruleText, group } = headline(notification);
   const status = resolved ? '[RESOLVED]' : `[FIRING:${firing.length}]`;
   const severityTag = severity === undefined ? '' : ` [${severity.toUpperCase()}]`;
   // Line breaks in a subject would start new headers; nodemailer encodes them, but a folded

@@ -1,9 +1,15 @@
 // Formatting shared by the channels that write alerts for people (email, Slack) or for
 // Alertmanager: values, the worst severity of a group, and links safe to put in a message.
-import { type AlertCondition, type AlertInstance, type AlertSeverity, SEVERITY_RANK } from '../types.js';
+import {
+  type AlertCondition,
+  type AlertInstance,
+  type AlertSeverity,
+  type Notification,
+  SEVERITY_RANK,
+} from '../types.js';
 
 /** The most severe severity among `alerts`. */
-export function highestSeverity(alerts: readonly AlertInstance[]): AlertSeverity | undefined {
+function highestSeverity(alerts: readonly AlertInstance[]): AlertSeverity | undefined {
   let best: AlertSeverity | undefined;
   for (const alert of alerts) {
     if (best === undefined || SEVERITY_RANK[alert.severity] > SEVERITY_RANK[best]) best = alert.severity;
@@ -39,3 +45,30 @@ export const CONDITION_TEXT: Readonly<Record<AlertCondition, string>> = {
   ne: '!=',
   absent: 'absent',
 };
+
+/** What a title says about a notification: firing alerts, worst severity, rules and group. */
+export interface NotificationHeadline {
+  readonly resolved: boolean;
+  readonly firing: readonly AlertInstance[];
+  readonly severity: AlertSeverity | undefined;
+  /** Up to three rule names, then "+N more". */
+  readonly rules: string;
+  /** The group labels other than alertname and severity, as `name=value, …`. */
+  readonly group: string;
+}
+
+export function headline(notification: Notification): NotificationHeadline {
+  const resolved = notification.status === 'resolved';
+  const firing = notification.alerts.filter((alert) => alert.state !== 'resolved');
+  const names = [...new Set(notification.alerts.map((alert) => alert.rule))];
+  return {
+    resolved,
+    firing,
+    severity: highestSeverity(resolved ? notification.alerts : firing),
+    rules: names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} +${names.length - 3} more`,
+    group: Object.entries(notification.groupLabels)
+      .filter(([name]) => name !== 'alertname' && name !== 'severity')
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', '),
+  };
+}

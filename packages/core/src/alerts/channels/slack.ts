@@ -12,7 +12,7 @@ import {
 } from '../types.js';
 import type { ConfigReader } from './create.js';
 import { maskUrl, registerSecrets, sendHttp } from './delivery.js';
-import { CONDITION_TEXT, formatValue, highestSeverity } from './format.js';
+import { CONDITION_TEXT, formatValue, headline } from './format.js';
 
 /** Options of {@link SlackChannel}. */
 export interface SlackChannelOptions {
@@ -74,16 +74,7 @@ export function toSlackMessage(
   notification: Notification,
   options: Omit<SlackChannelOptions, 'url'> = {},
 ): object {
-  const firing = notification.alerts.filter((alert) => alert.state !== 'resolved');
-  const resolved = notification.status === 'resolved';
-  const severity = highestSeverity(resolved ? notification.alerts : firing);
-  const rules = [...new Set(notification.alerts.map((alert) => alert.rule))];
-  const ruleText =
-    rules.length <= 3 ? rules.join(', ') : `${rules.slice(0, 3).join(', ')} +${rules.length - 3} more`;
-  const group = Object.entries(notification.groupLabels)
-    .filter(([name]) => name !== 'alertname' && name !== 'severity')
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ');
+  const { resolved, firing, severity, rules: ruleText, group } = headline(notification);
   const status = resolved ? 'RESOLVED' : `FIRING:${firing.length}`;
   const title = `[${status}] ${severity === undefined ? '' : `${severity.toUpperCase()} `}${ruleText}${group ? ` (${group})` : ''}`;
 
