@@ -23,6 +23,29 @@ export function defaultAggregation(kind: MetricKind): Aggregation {
 }
 
 /**
+ * Samples oldest first, read by index: an array, or a series' ring in the history read in place
+ * (so evaluating a rule copies no samples).
+ */
+export interface SampleWindow {
+  readonly length: number;
+  at(index: number): SeriesSample | undefined;
+}
+
+/** Index of the first sample with time > t (samples oldest first). */
+function firstAfter(samples: SampleWindow, t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  // Windows end at "now", so the last sample usually is the end: check it before searching.
+  if (hi > 0 && (samples.at(hi - 1) as SeriesSample).time <= t) return hi;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((samples.at(mid) as SeriesSample).time <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * Aggregates the samples with windowStart < time ≤ now (samples oldest first, as SampleHistory
  * keeps them). Histograms and summaries aggregate their count (`value`) except for quantiles.
  *
@@ -46,48 +69,51 @@ export function defaultAggregation(kind: MetricKind): Aggregation {
  * @example aggregate(samples, 'increase', 'counter', now - 300_000, now) // { value: 15, hasData: true }
  */
 export function aggregate(
-  samples: readonly SeriesSample[],
+  samples: SampleWindow,
   aggregation: Aggregation,
   kind: MetricKind,
   windowStart: number,
   now: number,
 ): AggregateResult {
-  const window = samples.filter((sample) => sample.time > windowStart && sample.time <= now);
-  const q = aggregation.startsWith('p') ? parseQuantile(aggregation) : undefined;
+  const from = firstAfter(samples, windowStart);
+  const to = firstAfter(samples, now);
+  const q = aggregation.charCodeAt(0) === 112 /* p */ ? parseQuantile(aggregation) : undefined;
   if (q !== undefined) {
-    if (kind === 'histogram') return histogramQuantile(q, window);
-    if (kind === 'summary') return summaryQuantile(q, window);
+    if (kind === 'histogram') return histogramQuantile(q, samples, from, to);
+    if (kind === 'summary') return summaryQuantile(q, samples.at(to - 1), from < to);
     throw new TypeError(`aggregation ${aggregation} needs a histogram or a summary, not a ${kind}`);
   }
   if ((aggregation === 'rate' || aggregation === 'increase') && kind === 'gauge') {
     throw new TypeError(`aggregation ${aggregation} needs a counter, histogram or summary, not a gauge`);
   }
-  const first = window[0];
-  const last = window[window.length - 1];
-  if (first === undefined || last === undefined) return NO_DATA;
+  if (from >= to) return NO_DATA;
+  const first = samples.at(from) as SeriesSample;
+  const last = samples.at(to - 1) as SeriesSample;
   switch (aggregation) {
     case 'last':
       return { value: last.value, hasData: true };
     case 'count':
-      return { value: window.length, hasData: true };
+      return { value: to - from, hasData: true };
     case 'sum':
     case 'avg': {
       let sum = 0;
-      for (const sample of window) sum += sample.value;
-      return { value: aggregation === 'sum' ? sum : sum / window.length, hasData: true };
+      for (let i = from; i < to; i++) sum += (samples.at(i) as SeriesSample).value;
+      return { value: aggregation === 'sum' ? sum : sum / (to - from), hasData: true };
     }
-    case 'min':
+    case 'min': {
+      let min = first.value;
+      for (let i = from + 1; i < to; i++) min = Math.min(min, (samples.at(i) as SeriesSample).value);
+      return { value: min, hasData: true };
+    }
     case 'max': {
-      let extreme = first.value;
-      for (const sample of window) {
-        extreme = aggregation === 'min' ? Math.min(extreme, sample.value) : Math.max(extreme, sample.value);
-      }
-      return { value: extreme, hasData: true };
+      let max = first.value;
+      for (let i = from + 1; i < to; i++) max = Math.max(max, (samples.at(i) as SeriesSample).value);
+      return { value: max, hasData: true };
     }
     case 'increase':
     case 'rate': {
-      if (window.length < 2) return NO_DATA;
-      const increase = counterIncrease(window);
+      if (to - from < 2) return NO_DATA;
+      const increase = counterIncrease(samples, from, to);
       const value = aggregation === 'increase' ? increase : increase / ((last.time - first.time) / 1000);
       return { value, hasData: true };
     }
@@ -97,22 +123,24 @@ export function aggregate(
 }
 
 /** Sum of the steps between consecutive samples; a drop is a reset, after which the value is new. */
-function counterIncrease(window: readonly SeriesSample[]): number {
+function counterIncrease(samples: SampleWindow, from: number, to: number): number {
   let increase = 0;
-  for (let i = 1; i < window.length; i++) {
-    const previous = (window[i - 1] as SeriesSample).value;
-    const current = (window[i] as SeriesSample).value;
+  let previous = (samples.at(from) as SeriesSample).value;
+  for (let i = from + 1; i < to; i++) {
+    const current = (samples.at(i) as SeriesSample).value;
     increase += current >= previous ? current - previous : current;
+    previous = current;
   }
   return increase;
 }
 
-function histogramQuantile(q: number, window: readonly SeriesSample[]): AggregateResult {
+function histogramQuantile(q: number, samples: SampleWindow, from: number, to: number): AggregateResult {
   let previous: SeriesSample | undefined;
   let boundaries: readonly number[] = [];
   let increase: number[] = [];
   let snapshots = 0;
-  for (const sample of window) {
+  for (let i = from; i < to; i++) {
+    const sample = samples.at(i) as SeriesSample;
     const current = sample.buckets;
     if (current === undefined) continue;
     snapshots++;
@@ -168,9 +196,8 @@ export function bucketQuantile(q: number, boundaries: readonly number[], counts:
   return boundaries.length > 0 ? (boundaries[boundaries.length - 1] as number) : Number.NaN;
 }
 
-function summaryQuantile(q: number, window: readonly SeriesSample[]): AggregateResult {
-  const latest = window[window.length - 1];
-  if (latest?.quantiles === undefined) return NO_DATA;
+function summaryQuantile(q: number, latest: SeriesSample | undefined, inWindow: boolean): AggregateResult {
+  if (!inWindow || latest?.quantiles === undefined) return NO_DATA;
   // Keys are text ('0.99', '0.990'): compare as numbers.
   for (const [key, value] of Object.entries(latest.quantiles)) {
     if (Number(key) === q) return { value, hasData: true };

@@ -3,8 +3,8 @@
 // Also `testRule`, the `promtool test rules` of this SDK: a rule run over a scripted scenario on
 // a fake clock, step by step.
 import type { Labels, MetricKind } from '../metrics/types.js';
-import { aggregate, defaultAggregation } from './aggregate.js';
-import { AlertLifecycle, type EvaluationOutcome } from './lifecycle.js';
+import { aggregate, defaultAggregation, type SampleWindow } from './aggregate.js';
+import { AlertLifecycle, type EvaluationOutcome, type StateTransition } from './lifecycle.js';
 import type { AlertRule } from './rule.js';
 import { SampleHistory, type SelectedSeries, type SeriesSample } from './samples.js';
 import { AlertCondition, type AlertState } from './types.js';
@@ -88,22 +88,24 @@ export function evaluateRule(
 ): EvaluationTransition[] {
   const made: EvaluationTransition[] = [];
   const windowStart = now - rule.evaluationPeriod * 1000;
-  const step = (id: string, labels: Labels, outcome: EvaluationOutcome): AlertLifecycle => {
+  const pass = ++passes;
+  const step = (id: string, labels: Labels, outcome: EvaluationOutcome): void => {
     let instance = instances.get(id);
     if (instance === undefined) {
       instance = new AlertLifecycle(labels, now);
       instances.set(id, instance);
     }
-    for (const t of instance.step(now, outcome, rule)) {
-      made.push({ instanceId: id, rule, labels: instance.labels, ...t });
+    instance.pass = pass;
+    const transitions = instance.step(now, outcome, rule);
+    for (let i = 0; i < transitions.length; i++) {
+      made.push({ instanceId: id, rule, labels: instance.labels, ...(transitions[i] as StateTransition) });
     }
-    return instance;
   };
 
   if (rule.condition === AlertCondition.ABSENT) {
     let present = 0;
     for (const series of history.series(rule.metricName, rule.selects)) {
-      if (series.samples.between(windowStart, now).length > 0) present++;
+      if (aggregate(series.samples, 'count', 'gauge', windowStart, now).hasData) present++;
     }
     const labels = absentLabels(rule);
     const hasData = present > 0;
@@ -116,65 +118,51 @@ export function evaluateRule(
   }
 
   const registered = kindOf(rule.metricName);
-  const seen = new Set<string>();
-  for (const series of selected(rule, history)) {
-    const id = instanceIdOf(rule, series.labels);
-    seen.add(id);
-    step(
-      id,
-      series.labels,
-      outcomeOf(rule, series.samples.between(windowStart, now), registered ?? series.kind, windowStart, now),
-    );
+  const selection = selected(rule, history);
+  for (let i = 0; i < selection.length; i++) {
+    const { series, id } = selection[i] as Selected;
+    step(id, series.labels, outcomeOf(rule, series.samples, registered ?? series.kind, windowStart, now));
   }
-  if (seen.size === 0) {
-    const id = rule.instanceId({});
-    seen.add(id);
-    step(id, {}, NO_DATA);
-  }
-  for (const [id, instance] of instances) {
-    if (seen.has(id)) continue;
-    const wasNodata = instance.state === 'nodata';
-    step(id, instance.labels, NO_DATA);
-    if (wasNodata && instance.state === 'nodata') instances.delete(id);
+  if (selection.length === 0) step(rule.instanceId({}), {}, NO_DATA);
+  // Instances beyond the selection are those whose series went: step them with no data.
+  if (instances.size > selection.length) {
+    for (const [id, instance] of instances) {
+      if (instance.pass === pass) continue;
+      const wasNodata = instance.state === 'nodata';
+      step(id, instance.labels, NO_DATA);
+      if (wasNodata && instance.state === 'nodata') instances.delete(id);
+    }
   }
   return made;
 }
 
-/** The series a rule selects, cached until the history gains or loses a series. */
-const selections = new WeakMap<
-  AlertRule,
-  { history: SampleHistory; version: number; series: SelectedSeries[] }
->();
+/** Numbers evaluateRule calls, so an instance can tell whether this call has stepped it already. */
+let passes = 0;
 
-function selected(rule: AlertRule, history: SampleHistory): readonly SelectedSeries[] {
+interface Selected {
+  readonly series: SelectedSeries;
+  /** The instance id of the series under this rule. */
+  readonly id: string;
+}
+
+/** The series a rule selects with their instance ids, cached until the history gains or loses a series. */
+const selections = new WeakMap<AlertRule, { history: SampleHistory; version: number; series: Selected[] }>();
+
+function selected(rule: AlertRule, history: SampleHistory): readonly Selected[] {
   const cached = selections.get(rule);
   if (cached !== undefined && cached.history === history && cached.version === history.version)
     return cached.series;
-  const series = [...history.series(rule.metricName, rule.selects)];
+  const series: Selected[] = [];
+  for (const entry of history.series(rule.metricName, rule.selects)) {
+    series.push({ series: entry, id: rule.instanceId(entry.labels) });
+  }
   selections.set(rule, { history, version: history.version, series });
   return series;
 }
 
-/** Instance ids by series labels (the history's frozen label objects), per rule. */
-const instanceIds = new WeakMap<AlertRule, WeakMap<Labels, string>>();
-
-function instanceIdOf(rule: AlertRule, labels: Labels): string {
-  let ids = instanceIds.get(rule);
-  if (ids === undefined) {
-    ids = new WeakMap();
-    instanceIds.set(rule, ids);
-  }
-  let id = ids.get(labels);
-  if (id === undefined) {
-    id = rule.instanceId(labels);
-    ids.set(labels, id);
-  }
-  return id;
-}
-
 function outcomeOf(
   rule: AlertRule,
-  window: readonly SeriesSample[],
+  window: SampleWindow,
   kind: MetricKind,
   windowStart: number,
   now: number,

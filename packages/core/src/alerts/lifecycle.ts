@@ -26,6 +26,19 @@ export interface StateTransition {
   readonly value: number;
 }
 
+/** The rule's labels win over the series' (as in Prometheus); alertname and severity over both. */
+function alertLabels(rule: AlertRule, labels: Labels): Record<string, string> {
+  return { ...labels, ...rule.labels, alertname: rule.name, severity: rule.severity };
+}
+
+/** What every snapshot of an instance under one rule shares. */
+interface Identity {
+  readonly rule: AlertRule;
+  readonly id: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
 /** Transitions kept per instance: enough to show an instance's recent story, bounded. */
 const HISTORY_LIMIT = 100;
 
@@ -64,6 +77,9 @@ export class AlertLifecycle {
   private failingSince: number | undefined;
   private acknowledgedAt: number | undefined;
   private readonly transitions: StateTransition[] = [];
+  private cached: Identity | undefined;
+  /** Which evaluateRule call last stepped the instance (that function's bookkeeping). */
+  pass = 0;
 
   /**
    * @param labels the series' labels
@@ -168,18 +184,19 @@ export class AlertLifecycle {
    * @default labels the labels the instance was created with
    */
   snapshot(rule: AlertRule, labels: Labels = this.labels): AlertInstance {
-    const annotations: Record<string, string> = { ...rule.annotations, description: rule.description };
     const error = this.error;
-    if (error !== undefined) annotations.error = error;
+    const own = labels === this.labels ? this.identity(rule) : undefined;
     return {
-      id: rule.instanceId(labels),
+      id: own?.id ?? rule.instanceId(labels),
       rule: rule.name,
       metric: rule.metricName,
       state: this.current,
       severity: rule.severity,
-      // The rule's labels win over the series' (as in Prometheus); alertname and severity over both.
-      labels: { ...labels, ...rule.labels, alertname: rule.name, severity: rule.severity },
-      annotations,
+      labels: own?.labels ?? alertLabels(rule, labels),
+      annotations:
+        own !== undefined && error === undefined
+          ? own.annotations
+          : { ...rule.annotations, description: rule.description, ...(error === undefined ? {} : { error }) },
       value: this.lastValue,
       threshold: rule.threshold,
       condition: rule.condition,
@@ -188,6 +205,23 @@ export class AlertLifecycle {
       ...(this.resolvedAt === undefined ? {} : { resolvedAt: this.resolvedAt }),
       acknowledged: this.acknowledgedAt !== undefined,
     };
+  }
+
+  /**
+   * The alert's id, labels and annotations are the same every snapshot (one rule, one series):
+   * made once, frozen and shared, so a snapshot per evaluation costs one small object, and routing
+   * can key its caches on the labels object.
+   */
+  private identity(rule: AlertRule): Identity {
+    if (this.cached?.rule !== rule) {
+      this.cached = {
+        rule,
+        id: rule.instanceId(this.labels),
+        labels: Object.freeze(alertLabels(rule, this.labels)),
+        annotations: Object.freeze({ ...rule.annotations, description: rule.description }),
+      };
+    }
+    return this.cached;
   }
 
   /** Whether a firing alert whose condition or data failed at `now` is still within keepFiringFor. */

@@ -52,6 +52,20 @@ interface Group {
   reason: Notification['reason'];
 }
 
+/**
+ * Keys computed from an alert's labels, cached by the labels object: snapshots of one alert
+ * instance share it, so each key is built once per instance rather than once per evaluation.
+ */
+interface LabelKeys {
+  group?: { key: string; labels: Record<string, string> };
+  series?: string;
+}
+
+function hasUnacknowledged(firing: ReadonlyMap<string, AlertInstance>): boolean {
+  for (const alert of firing.values()) if (!alert.acknowledged) return true;
+  return false;
+}
+
 /** Labels that identify the watched series, for inhibition: everything but the alert's own. */
 function seriesKey(alert: AlertInstance): string {
   const labels = Object.entries(alert.labels)
@@ -70,6 +84,7 @@ export class Notifier {
   /** Firing alerts held back by a silence: notified again when it ends. */
   private readonly silenced = new Set<string>();
   private readonly escalated = new Set<string>();
+  private readonly keys = new WeakMap<object, LabelKeys>();
 
   constructor(
     private readonly options: RoutingOptions,
@@ -116,13 +131,15 @@ export class Notifier {
       group.resolved.delete(alert.id); // firing again before its resolved notice went out
     }
     // Alerts that stopped firing: resolved notices for those that were announced.
-    const byId = new Map(instances.map((alert) => [alert.id, alert]));
+    let byId: Map<string, AlertInstance> | undefined;
     for (const group of this.groups.values()) {
+      if (group.firing.size === 0) continue;
       for (const [id, previous] of group.firing) {
         if (seen.has(id)) continue;
         group.firing.delete(id);
         this.escalated.delete(id);
         if (!group.announced.delete(id) || !this.sendResolved) continue; // never announced
+        byId ??= new Map(instances.map((alert) => [alert.id, alert]));
         const latest = byId.get(id) ?? previous;
         group.resolved.set(id, { ...latest, state: 'resolved', resolvedAt: latest.resolvedAt ?? now });
         group.changed = true;
@@ -147,8 +164,8 @@ export class Notifier {
         due = group.firing.size > 0 && now >= group.firstSeenAt + this.groupWait;
       } else if (group.changed) {
         due = now >= group.lastSentAt + this.groupInterval;
-      } else if ([...group.firing.values()].some((alert) => !alert.acknowledged)) {
-        due = now >= group.lastSentAt + this.repeatInterval;
+      } else if (now >= group.lastSentAt + this.repeatInterval && hasUnacknowledged(group.firing)) {
+        due = true;
         reason = 'repeat';
       }
       if (!due) continue;
@@ -198,35 +215,65 @@ export class Notifier {
     const from = this.options.inhibitFrom ?? 'critical';
     if (from === false) return muted;
     const rank = SEVERITY_RANK[from];
-    const sources = new Set(
-      instances.filter((a) => a.state === 'firing' && SEVERITY_RANK[a.severity] >= rank).map(seriesKey),
-    );
+    const sources = new Set<string>();
+    for (const alert of instances) {
+      if (alert.state === 'firing' && SEVERITY_RANK[alert.severity] >= rank)
+        sources.add(this.seriesKey(alert));
+    }
     if (sources.size === 0) return muted;
     for (const alert of instances) {
-      if (alert.state === 'firing' && SEVERITY_RANK[alert.severity] < rank && sources.has(seriesKey(alert))) {
+      if (
+        alert.state === 'firing' &&
+        SEVERITY_RANK[alert.severity] < rank &&
+        sources.has(this.seriesKey(alert))
+      ) {
         muted.add(alert.id);
       }
     }
     return muted;
   }
 
-  private groupLabels(alert: AlertInstance): Record<string, string> {
-    const labels: Record<string, string> = {};
-    for (const name of this.groupBy) {
-      const value = alert.labels[name];
-      if (value !== undefined) labels[name] = value;
+  private keysOf(alert: AlertInstance): LabelKeys {
+    let keys = this.keys.get(alert.labels);
+    if (keys === undefined) {
+      keys = {};
+      this.keys.set(alert.labels, keys);
     }
-    return labels;
+    return keys;
+  }
+
+  private seriesKey(alert: AlertInstance): string {
+    const keys = this.keysOf(alert);
+    keys.series ??= seriesKey(alert);
+    return keys.series;
+  }
+
+  /** The group's labels and key; the labels object is shared, so copy it before handing it out. */
+  private groupKey(alert: AlertInstance): { key: string; labels: Record<string, string> } {
+    const keys = this.keysOf(alert);
+    if (keys.group === undefined) {
+      const labels: Record<string, string> = {};
+      let key = '';
+      for (const name of this.groupBy) {
+        const value = alert.labels[name];
+        if (value !== undefined) labels[name] = value;
+        key += `${value ?? ''}\u0000`;
+      }
+      keys.group = { key, labels };
+    }
+    return keys.group;
+  }
+
+  private groupLabels(alert: AlertInstance): Record<string, string> {
+    return { ...this.groupKey(alert).labels };
   }
 
   private groupOf(alert: AlertInstance, now: number, create = false): Group | undefined {
-    const labels = this.groupLabels(alert);
-    let key = '';
-    for (const name of this.groupBy) key += `${labels[name] ?? ''}\u0000`;
+    const { key, labels: shared } = this.groupKey(alert);
     let group = this.groups.get(key);
     if (group === undefined && create) {
       group = {
-        labels,
+        labels: { ...shared },
         firstSeenAt: now,
         lastSentAt: undefined,
         firing: new Map(),

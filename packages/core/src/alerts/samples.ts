@@ -82,7 +82,7 @@ export interface SeriesSamples extends Iterable<SeriesSample> {
   readonly length: number;
   /** The i-th oldest sample; undefined out of range. */
   at(index: number): SeriesSample | undefined;
-  /** The samples with start < time ≤ end, oldest first (found by binary search). */
+  /** The samples with start < time ≤ end, oldest first. */
   between(start: number, end: number): SeriesSample[];
 }
 
@@ -120,87 +120,75 @@ export type SampleDropReason = 'invalid' | 'out_of_order' | 'kind_conflict' | 's
 
 const KINDS: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary']);
 
-/** A ring buffer of one series' samples, ordered by time, growing up to its capacity. */
+/**
+ * One series' samples, ordered by time, at most `capacity` of them: an array read from `head`,
+ * so that reading by index is one addition (no modulo) and dropping the oldest moves an index.
+ * The dropped prefix is cut off once it outgrows the live part, which keeps appends amortised O(1).
+ */
 class SampleRing implements SeriesSamples {
-  private buffer: Array<SeriesSample | undefined> = [];
+  private items: SeriesSample[] = [];
   private head = 0;
-  private size = 0;
 
   constructor(private readonly capacity: number) {}
 
   get length(): number {
-    return this.size;
+    return this.items.length - this.head;
   }
 
   at(index: number): SeriesSample | undefined {
-    if (index < 0 || index >= this.size) return undefined;
-    return this.buffer[(this.head + index) % this.buffer.length];
+    return index < 0 ? undefined : this.items[this.head + index];
   }
 
   last(): SeriesSample | undefined {
-    return this.at(this.size - 1);
+    return this.items.length > this.head ? this.items[this.items.length - 1] : undefined;
   }
 
-  /** Appends; returns false when the oldest sample had to be overwritten. */
+  /** Appends; returns false when the oldest sample had to be dropped to make room. */
   push(sample: SeriesSample): boolean {
-    if (this.size < this.buffer.length) {
-      this.buffer[(this.head + this.size) % this.buffer.length] = sample;
-      this.size++;
-      return true;
-    }
-    if (this.buffer.length < this.capacity) {
-      if (this.head !== 0) {
-        this.buffer = [...this];
-        this.head = 0;
-      }
-      this.buffer.push(sample);
-      this.size++;
-      return true;
-    }
-    this.buffer[this.head] = sample;
-    this.head = (this.head + 1) % this.buffer.length;
+    this.items.push(sample);
+    if (this.length <= this.capacity) return true;
+    this.advance(1);
     return false;
   }
 
   replaceLast(sample: SeriesSample): void {
-    this.buffer[(this.head + this.size - 1) % this.buffer.length] = sample;
+    this.items[this.items.length - 1] = sample;
   }
 
   /** Drops samples at or before `time`. */
   dropUntil(time: number): void {
-    while (this.size > 0 && (this.at(0) as SeriesSample).time <= time) {
-      this.buffer[this.head] = undefined;
-      this.head = (this.head + 1) % this.buffer.length;
-      this.size--;
+    let dropped = 0;
+    while (
+      this.head + dropped < this.items.length &&
+      (this.items[this.head + dropped] as SeriesSample).time <= time
+    )
+      dropped++;
+    if (dropped > 0) this.advance(dropped);
+  }
+
+  between(start: number, end: number): SeriesSample[] {
+    const out: SeriesSample[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const sample = this.items[i] as SeriesSample;
+      if (sample.time > end) break;
+      if (sample.time > start) out.push(sample);
     }
-    if (this.size === 0) {
-      this.buffer = [];
+    return out;
+  }
+
+  private advance(count: number): void {
+    this.head += count;
+    if (this.head >= this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 32 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
       this.head = 0;
     }
   }
 
-  between(start: number, end: number): SeriesSample[] {
-    const from = this.firstAfter(start);
-    const to = this.firstAfter(end);
-    const out: SeriesSample[] = [];
-    for (let i = from; i < to; i++) out.push(this.at(i) as SeriesSample);
-    return out;
-  }
-
-  /** Index of the first sample with time > t. */
-  private firstAfter(t: number): number {
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.at(mid) as SeriesSample).time <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   *[Symbol.iterator](): Iterator<SeriesSample> {
-    for (let i = 0; i < this.size; i++) yield this.at(i) as SeriesSample;
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as SeriesSample;
   }
 }
 

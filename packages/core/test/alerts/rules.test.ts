@@ -239,6 +239,40 @@ describe('SampleHistory', () => {
     expect(h.stats.overwritten).toBe(1);
   });
 
+  it('reads the same samples by index, range and aggregate after thousands of appends and drops', () => {
+    // Enough turnover to cut off the dropped prefix many times, by capacity and by pruning.
+    const h = new SampleHistory({ retainMs: 100 * S, maxSamplesPerSeries: 50 });
+    const kept: number[] = [];
+    for (let t = 1; t <= 5000; t++) {
+      h.add([gauge(t, t * 2)]);
+      kept.push(t);
+      if (kept.length > 50) kept.shift();
+      if (t % 37 === 0) {
+        h.prune(t * S); // drops times ≤ t − 100 s: none while capacity keeps 50
+        while (kept.length > 0 && (kept[0] as number) <= t - 100) kept.shift();
+      }
+    }
+    const [series] = [...h.series('queue.depth')];
+    const samples = series?.samples;
+    expect(samples?.length).toBe(kept.length);
+    expect([...(samples ?? [])].map((s) => s.time / S)).toEqual(kept);
+    expect(samples?.at(-1)).toBeUndefined();
+    expect(samples?.at(kept.length - 1)?.value).toBe(10_000);
+    expect(samples?.between(4960 * S, 4970 * S).map((s) => s.time / S)).toEqual([
+      4961, 4962, 4963, 4964, 4965, 4966, 4967, 4968, 4969, 4970,
+    ]);
+    // In place over the ring, as over an array of the same samples.
+    const copy = [...(samples ?? [])];
+    for (const aggregation of ['last', 'avg', 'min', 'max', 'sum', 'count'] as const) {
+      expect(aggregate(samples ?? [], aggregation, 'gauge', 4960 * S, 4990 * S)).toEqual(
+        aggregate(copy, aggregation, 'gauge', 4960 * S, 4990 * S),
+      );
+    }
+    expect(aggregate(samples ?? [], 'sum', 'gauge', 4960 * S, 4962 * S).value).toBe(4961 * 2 + 4962 * 2);
+    h.prune(6000 * S);
+    expect(h.stats).toMatchObject({ series: 0, samples: 0 });
+  });
+
   it('forgets samples older than retainMs, and series left empty', () => {
     const h = new SampleHistory({ retainMs: 60 * S });
     h.add([gauge(0, 1, { a: '1' }), gauge(50, 2, { a: '1' }), gauge(10, 3, { a: '2' })]);
