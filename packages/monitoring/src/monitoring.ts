@@ -91,6 +91,7 @@ export class MonitoringSystem {
     const alerts = config.alerts;
     this.alertManager = new AlertManager({
       evaluationInterval: alerts.evaluationInterval,
+      resolveTimeout: alerts.resolveTimeout,
       metricProducers: [producer],
       metrics: this.metricsCollector,
       delivery: { timeoutMs: alerts.delivery.timeout * 1000, retries: alerts.delivery.retries },
@@ -112,7 +113,6 @@ export class MonitoringSystem {
       this.alertManager.addRule({
         ...rule,
         minDuration: rule.minDuration ?? alerts.minDuration,
-        keepFiringFor: rule.keepFiringFor ?? alerts.resolveTimeout,
       } as AlertRuleOptions);
     }
     const logs = config.logs;

@@ -82,13 +82,19 @@ describe('alerts from the configuration file', () => {
         '        severity: critical',
         '        evaluation_period: 300',
         '        channels: [ops-hook]',
+        '      - name: backlog',
+        '        metric_name: queue.depth',
+        '        threshold: 5',
+        '        evaluation_period: 60',
+        '        min_duration: 0',
         '',
       ].join('\n'),
     );
     monitoring = new MonitoringSystem(
       loadConfig({ config: { configFile: file, handleSignals: false }, env: {} }),
     );
-    const [rule] = monitoring.alertManager.getRules();
+    const [rule, backlog] = monitoring.alertManager.getRules();
+    expect(backlog).toMatchObject({ name: 'backlog', minDuration: 0, keepFiringFor: 0 });
     expect(rule).toMatchObject({
       name: 'high_error_rate',
       metricName: 'errors.total',
@@ -97,9 +103,29 @@ describe('alerts from the configuration file', () => {
       severity: 'critical',
       evaluationPeriod: 300,
       minDuration: 90,
-      keepFiringFor: 30,
+      keepFiringFor: 0,
       channels: ['ops-hook'],
     });
+    // resolve_timeout: once its data stops (the last sample leaves the 60 s window at 120 s), the
+    // firing alert stays firing for 30 s before it resolves.
+    const steps = monitoring.alertManager.testRule('backlog', {
+      series: [
+        { time: 0, value: 10 },
+        { time: 60, value: 10 },
+      ],
+      interval: 30,
+      until: 180,
+    });
+    expect(steps.map((step) => `${step.time}:${step.state}`)).toEqual([
+      '0:firing',
+      '30:firing',
+      '60:firing',
+      '90:firing',
+      '120:firing',
+      '150:nodata',
+      '180:nodata',
+    ]);
+    expect(steps[5]?.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['firing→resolved', 'resolved→nodata']);
     const status = monitoring.getMonitoringStatus().alertManager;
     expect(status.channels['ops-hook']?.kind).toBe('webhook');
     expect(JSON.stringify(status)).not.toContain('hook-secret-123');

@@ -12,6 +12,16 @@ import { AlertCondition, type AlertState } from './types.js';
 /** The kind of a registered metric, or undefined when none is registered under that name. */
 export type KindOf = (metric: string) => MetricKind | undefined;
 
+export interface EvaluateOptions {
+  /** The registered kind of a metric; the samples' own kind is used when it answers undefined. */
+  kindOf?: KindOf;
+  /**
+   * How long a firing alert whose data stopped stays firing (Alertmanager's `resolve_timeout`).
+   * @default 0
+   */
+  resolveTimeoutMs?: number;
+}
+
 /** A state change of one alert instance, as an evaluation reports it. */
 export interface EvaluationTransition {
   /** `rule.instanceId(labels)`: the key in the instances map. */
@@ -76,16 +86,16 @@ export function compare(value: number, condition: AlertCondition, threshold: num
  *   series with samples (NaN when none).
  *
  * @param instances this rule's instances by id, created and deleted here; keep one map per rule
- * @param kindOf the registered kind of a metric; the samples' own kind is used when undefined
- * @example const transitions = evaluateRule(rule, history, instancesOf(rule), Date.now(), kindOf);
+ * @example const transitions = evaluateRule(rule, history, instancesOf(rule), Date.now(), { kindOf });
  */
 export function evaluateRule(
   rule: AlertRule,
   history: SampleHistory,
   instances: Map<string, AlertLifecycle>,
   now: number,
-  kindOf: KindOf = () => undefined,
+  options: EvaluateOptions = {},
 ): EvaluationTransition[] {
+  const { kindOf, resolveTimeoutMs = 0 } = options;
   const made: EvaluationTransition[] = [];
   const windowStart = now - rule.evaluationPeriod * 1000;
   const pass = ++passes;
@@ -96,7 +106,7 @@ export function evaluateRule(
       instances.set(id, instance);
     }
     instance.pass = pass;
-    const transitions = instance.step(now, outcome, rule);
+    const transitions = instance.step(now, outcome, rule, resolveTimeoutMs);
     for (let i = 0; i < transitions.length; i++) {
       made.push({ instanceId: id, rule, labels: instance.labels, ...(transitions[i] as StateTransition) });
     }
@@ -117,7 +127,7 @@ export function evaluateRule(
     return made;
   }
 
-  const registered = kindOf(rule.metricName);
+  const registered = kindOf?.(rule.metricName);
   const selection = selected(rule, history);
   for (let i = 0; i < selection.length; i++) {
     const { series, id } = selection[i] as Selected;
@@ -227,6 +237,11 @@ export interface TestRuleOptions {
   until?: number;
   /** The kind of samples that do not say. @default by name: 'counter' for `….total`, else 'gauge' */
   kind?: 'counter' | 'gauge';
+  /**
+   * Seconds a firing alert whose data stopped stays firing (the alert manager's `resolveTimeout`).
+   * @default 0 (the alert manager's testRule passes its own)
+   */
+  resolveTimeout?: number;
 }
 
 /** One instance at one evaluation step of `testRule`. */
@@ -276,6 +291,10 @@ export function testRule(
     throw new RangeError(`testRule would evaluate more than ${MAX_TEST_STEPS} steps; raise the interval`);
   }
 
+  const resolveTimeoutMs = (options.resolveTimeout ?? 0) * 1000;
+  if (!(resolveTimeoutMs >= 0)) {
+    throw new RangeError(`testRule resolveTimeout must be a number of seconds ≥ 0, got ${options.resolveTimeout}`);
+  }
   const history = new SampleHistory({ retainMs: (rule.evaluationPeriod + interval) * 1000 });
   const instances = new Map<string, AlertLifecycle>();
   const steps: TestStep[] = [];
@@ -291,7 +310,7 @@ export function testRule(
     }
     history.add(due);
     history.prune(now);
-    const transitions = evaluateRule(rule, history, instances, now);
+    const transitions = evaluateRule(rule, history, instances, now, { resolveTimeoutMs });
     for (const id of [...instances.keys()].sort()) {
       const instance = instances.get(id) as AlertLifecycle;
       steps.push({

@@ -55,8 +55,11 @@ const HISTORY_LIMIT = 100;
  * - No data (ABSENT rules aside) → nodata; an evaluation error → error. Grafana's defaults: each is
  *   a state of its own, and a firing alert moving to either resolves first, giving two transitions
  *   (firing → resolved → nodata), because a firing alert nobody can check any more should not stay
- *   announced as firing. `keepFiringFor` covers these too: a short gap in the data does not
- *   resolve an alert that is kept firing.
+ *   announced as firing. But not at once: a firing alert that can no longer be checked stays
+ *   firing, with its last value, for `resolveTimeoutMs` (Alertmanager's `resolve_timeout`: an
+ *   alert it stops hearing about resolves after that long) or `keepFiringFor`, whichever is
+ *   longer, so a scrape gap or a restart does not send a resolved notice for a problem that is
+ *   still there. A condition that is checked and false resolves after `keepFiringFor` alone.
  * - An acknowledgement sticks until the episode ends (resolved, or back to inactive).
  *
  * @example
@@ -118,10 +121,13 @@ export class AlertLifecycle {
     return this.transitions;
   }
 
-  /** Moves the instance on with one evaluation's outcome; returns the transitions made (often none). */
-  step(now: number, outcome: EvaluationOutcome, rule: AlertRule): StateTransition[] {
+  /**
+   * Moves the instance on with one evaluation's outcome; returns the transitions made (often none).
+   * @param resolveTimeoutMs how long a firing alert without data (or with an evaluation error)
+   *   stays firing
+   */
+  step(now: number, outcome: EvaluationOutcome, rule: AlertRule, resolveTimeoutMs = 0): StateTransition[] {
     const made: StateTransition[] = [];
-    this.lastValue = outcome.value;
 
     const abnormal: AlertState | undefined =
       outcome.error !== undefined
@@ -133,13 +139,15 @@ export class AlertLifecycle {
 
     if (abnormal !== undefined) {
       if (this.current === 'firing') {
-        if (this.keepsFiring(now, rule)) return made;
+        if (this.keepsFiring(now, Math.max(rule.keepFiringFor * 1000, resolveTimeoutMs))) return made;
         this.move('resolved', now, outcome.value, made);
       }
+      this.lastValue = outcome.value;
       if (this.current !== abnormal) this.move(abnormal, now, outcome.value, made);
       return made;
     }
 
+    this.lastValue = outcome.value;
     if (outcome.matched) {
       this.failingSince = undefined;
       if (this.current === 'firing') return made;
@@ -154,7 +162,7 @@ export class AlertLifecycle {
 
     switch (this.current) {
       case 'firing':
-        if (!this.keepsFiring(now, rule)) this.move('resolved', now, outcome.value, made);
+        if (!this.keepsFiring(now, rule.keepFiringFor * 1000)) this.move('resolved', now, outcome.value, made);
         break;
       case 'pending':
       case 'resolved':
@@ -224,10 +232,10 @@ export class AlertLifecycle {
     return this.cached;
   }
 
-  /** Whether a firing alert whose condition or data failed at `now` is still within keepFiringFor. */
-  private keepsFiring(now: number, rule: AlertRule): boolean {
+  /** Whether a firing alert whose condition or data failed at `now` is still within `holdMs` of the first failure. */
+  private keepsFiring(now: number, holdMs: number): boolean {
     this.failingSince ??= now;
-    return now - this.failingSince < rule.keepFiringFor * 1000;
+    return now - this.failingSince < holdMs;
   }
 
   private move(to: AlertState, at: number, value: number, made: StateTransition[]): void {

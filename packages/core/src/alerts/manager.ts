@@ -28,6 +28,14 @@ import type { AlertChannel, AlertInstance, Notification, NotificationChannel } f
 export interface AlertManagerOptions {
   /** Seconds between evaluations (`alerts.evaluationInterval`). @default 60 */
   evaluationInterval?: number;
+  /**
+   * Seconds a firing alert whose data stopped (no samples in its window, or an evaluation error)
+   * stays firing before it resolves: Alertmanager's `resolve_timeout`, the guide's
+   * `alerts.resolve_timeout`. A condition that is evaluated and false resolves at once (or after
+   * the rule's `keepFiringFor`).
+   * @default 300
+   */
+  resolveTimeout?: number;
   /** Grouping, repeat interval (`alerts.maxFrequency`), escalation, inhibition. */
   routing?: RoutingOptions;
   /** Per-delivery timeout and retries. */
@@ -96,6 +104,7 @@ export class AlertManager {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly transitions: EvaluationTransition[] = [];
   private readonly intervalMs: number;
+  private readonly resolveTimeout: number;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private evaluating: Promise<void> | undefined;
@@ -112,6 +121,11 @@ export class AlertManager {
       throw new RangeError(`evaluationInterval must be > 0 and ≤ 86400 seconds, got ${seconds}`);
     }
     this.intervalMs = seconds * 1000;
+    const resolveTimeout = options.resolveTimeout ?? 300;
+    if (typeof resolveTimeout !== 'number' || !(resolveTimeout >= 0) || !Number.isFinite(resolveTimeout)) {
+      throw new RangeError(`resolveTimeout must be a number of seconds ≥ 0, got ${resolveTimeout}`);
+    }
+    this.resolveTimeout = resolveTimeout;
     this.reader = new AlertMetricReader({ metricProducers: options.metricProducers ?? [] });
     this.now = options.now ?? Date.now;
     this.history = new SampleHistory({ retainMs: 3 * this.intervalMs + 300_000 });
@@ -218,7 +232,7 @@ export class AlertManager {
   ): TestStep[] {
     const entry = this.rules.get(name);
     if (entry === undefined) throw new TypeError(`no alert rule named "${name}"`);
-    return testRule(entry.rule, testMetrics, options);
+    return testRule(entry.rule, testMetrics, { resolveTimeout: this.resolveTimeout, ...options });
   }
 
   // ---------------------------------------------------------------- alerts
@@ -298,7 +312,9 @@ export class AlertManager {
     this.history.prune(now);
     for (const { rule, instances } of this.rules.values()) {
       try {
-        for (const transition of evaluateRule(rule, this.history, instances, now)) this.record(transition);
+        for (const transition of evaluateRule(rule, this.history, instances, now, {
+          resolveTimeoutMs: this.resolveTimeout * 1000,
+        })) this.record(transition);
       } catch (error) {
         this.evaluationErrors++;
         diagnostics.warnOnce(

@@ -159,8 +159,9 @@ export interface AlertsConfig {
    */
   readonly maxFrequency: number;
   /**
-   * Seconds without the condition after which a firing alert resolves; ≥ 0. Rules from this file
-   * use it as their `keepFiringFor` unless they set one.
+   * Seconds a firing alert whose data stopped stays firing before it resolves (Alertmanager's
+   * `resolve_timeout`), so a scrape gap or a restart sends no false all-clear; ≥ 0. A condition
+   * evaluated false resolves at once, or after the rule's `keep_firing_for`.
    * @default 300
    */
   readonly resolveTimeout: number;
@@ -196,7 +197,7 @@ export interface AlertsConfig {
   readonly delivery: { readonly timeout: number; readonly retries: number };
   /**
    * Alert rules created at setup (the AlertRule options; `min_duration` defaults to
-   * `alerts.min_duration`, `keep_firing_for` to `alerts.resolve_timeout`).
+   * `alerts.min_duration`).
    * @default []
    */
   readonly rules: readonly AlertRuleConfig[];

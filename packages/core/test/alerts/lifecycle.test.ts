@@ -188,6 +188,31 @@ describe('AlertLifecycle', () => {
       ).toEqual(['firing', 'firing', 'firing', 'firing', 'nodata']);
     });
 
+    it('keeps a firing alert that lost its data firing, with its last value, for resolveTimeout (Alertmanager)', () => {
+      const r = rule({ minDuration: 0 });
+      const alert = new AlertLifecycle();
+      const states = [
+        [0, hit(42)],
+        [30, noData],
+        [60, noData],
+        [89, noData],
+        [90, noData],
+      ].map(([seconds, outcome]) => {
+        alert.step((seconds as number) * S, outcome as EvaluationOutcome, r, 60 * S);
+        return `${alert.state} ${alert.value}`;
+      });
+      // Failing since 30 s: held until 90 s, then resolved (and nodata).
+      expect(states).toEqual(['firing 42', 'firing 42', 'firing 42', 'firing 42', 'nodata NaN']);
+      expect(alert.snapshot(r)).toMatchObject({ resolvedAt: 90 * S });
+    });
+
+    it('resolves at once when the condition is evaluated false, whatever the resolveTimeout', () => {
+      const r = rule({ minDuration: 0 });
+      const alert = new AlertLifecycle();
+      alert.step(0, hit(), r, 300 * S);
+      expect(alert.step(30 * S, miss(), r, 300 * S).map((t) => t.to)).toEqual(['resolved']);
+    });
+
     it('abandons a pending episode: minDuration counts again once data returns', () => {
       const r = rule({ minDuration: 60 });
       const alert = new AlertLifecycle();

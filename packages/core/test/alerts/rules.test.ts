@@ -498,7 +498,7 @@ describe('evaluateRule', () => {
     const r = rule({ metricName: 'jobs.failed' });
     const instances = new Map<string, AlertLifecycle>();
     const h = history();
-    expect(evaluateRule(r, h, instances, 0, () => undefined)).toEqual([
+    expect(evaluateRule(r, h, instances, 0, { kindOf: () => undefined })).toEqual([
       expect.objectContaining({ instanceId: 'r', labels: {}, from: 'inactive', to: 'nodata' }),
     ]);
     evaluateRule(r, h, instances, 30 * S);
@@ -529,7 +529,9 @@ describe('evaluateRule', () => {
       { ...counter(30, 105), kind: 'gauge' },
     ]);
     const instances = new Map<string, AlertLifecycle>();
-    evaluateRule(r, h, instances, 60 * S, (metric) => (metric === 'errors.total' ? 'counter' : undefined));
+    evaluateRule(r, h, instances, 60 * S, {
+      kindOf: (metric) => (metric === 'errors.total' ? 'counter' : undefined),
+    });
     expect(instances.get('r')?.value).toBe(5); // the increase, not the counter's 105
     expect(instances.get('r')?.state).toBe('inactive');
   });
@@ -643,7 +645,7 @@ describe('evaluateRule', () => {
     for (let t = 0; t <= 300; t += 20) {
       h.add([counter(t, t / 20)]);
       h.prune(t * S);
-      evaluateRule(highErrorRate, h, instances, t * S, () => 'counter');
+      evaluateRule(highErrorRate, h, instances, t * S, { kindOf: () => 'counter' });
       states.set(t, instances.get('high_error_rate')?.state ?? 'none');
     }
     const alert = instances.get('high_error_rate') as AlertLifecycle;
