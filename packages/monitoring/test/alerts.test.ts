@@ -125,7 +125,10 @@ describe('alerts from the configuration file', () => {
       '150:nodata',
       '180:nodata',
     ]);
-    expect(steps[5]?.transitions.map((t) => `${t.from}→${t.to}`)).toEqual(['firing→resolved', 'resolved→nodata']);
+    expect(steps[5]?.transitions.map((t) => `${t.from}→${t.to}`)).toEqual([
+      'firing→resolved',
+      'resolved→nodata',
+    ]);
     const status = monitoring.getMonitoringStatus().alertManager;
     expect(status.channels['ops-hook']?.kind).toBe('webhook');
     expect(JSON.stringify(status)).not.toContain('hook-secret-123');

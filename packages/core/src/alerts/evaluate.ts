@@ -293,7 +293,9 @@ export function testRule(
 
   const resolveTimeoutMs = (options.resolveTimeout ?? 0) * 1000;
   if (!(resolveTimeoutMs >= 0)) {
-    throw new RangeError(`testRule resolveTimeout must be a number of seconds ≥ 0, got ${options.resolveTimeout}`);
+    throw new RangeError(
+      `testRule resolveTimeout must be a number of seconds ≥ 0, got ${options.resolveTimeout}`,
+    );
   }
   const history = new SampleHistory({ retainMs: (rule.evaluationPeriod + interval) * 1000 });
   const instances = new Map<string, AlertLifecycle>();

@@ -162,7 +162,8 @@ export class AlertLifecycle {
 
     switch (this.current) {
       case 'firing':
-        if (!this.keepsFiring(now, rule.keepFiringFor * 1000)) this.move('resolved', now, outcome.value, made);
+        if (!this.keepsFiring(now, rule.keepFiringFor * 1000))
+          this.move('resolved', now, outcome.value, made);
         break;
       case 'pending':
       case 'resolved':

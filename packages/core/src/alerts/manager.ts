@@ -107,6 +107,7 @@ export class AlertManager {
   private readonly resolveTimeout: number;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  private routeTimer: NodeJS.Timeout | undefined;
   private evaluating: Promise<void> | undefined;
   private evaluations = 0;
   private evaluationErrors = 0;
@@ -314,7 +315,8 @@ export class AlertManager {
       try {
         for (const transition of evaluateRule(rule, this.history, instances, now, {
           resolveTimeoutMs: this.resolveTimeout * 1000,
-        })) this.record(transition);
+        }))
+          this.record(transition);
       } catch (error) {
         this.evaluationErrors++;
         diagnostics.warnOnce(
@@ -324,9 +326,7 @@ export class AlertManager {
         );
       }
     }
-    // Only firing alerts matter to routing (one that stopped firing is noticed by its absence).
-    const firing = this.firingAlerts();
-    this.notifier.update(firing, now, this.silences);
+    const firing = this.route(now);
     this.syncAlertmanagers(firing);
     this.silences.prune(now);
     this.evaluations++;
@@ -337,6 +337,41 @@ export class AlertManager {
       'datalineage_monitoring_alert_evaluation_duration_seconds',
       this.lastEvaluationMs / 1000,
     );
+  }
+
+  /**
+   * Routing: hand the firing alerts to the notifier (one that stopped firing is noticed by its
+   * absence), then, while running, set a timer for the next notice that falls due before the next
+   * evaluation (a group wait, group interval, repeat or escalation), so routing keeps its own
+   * times rather than the evaluation interval's.
+   */
+  private route(now: number): AlertInstance[] {
+    const firing = this.firingAlerts();
+    this.notifier.update(firing, now, this.silences);
+    clearTimeout(this.routeTimer);
+    this.routeTimer = undefined;
+    const due = this.notifier.nextDueAt();
+    if (this.timer !== undefined && due !== undefined && due - now < this.intervalMs) {
+      this.routeTimer = setTimeout(
+        () => {
+          this.routeTimer = undefined;
+          // An evaluation in flight routes when it ends.
+          if (this.evaluating !== undefined) return;
+          try {
+            this.route(this.now());
+          } catch (error) {
+            diagnostics.warnOnce(
+              'DLM_ALERT_ROUTING',
+              String(error),
+              `alert routing failed: ${String(error)}`,
+            );
+          }
+        },
+        Math.max(0, due - this.now()),
+      );
+      this.routeTimer.unref();
+    }
+    return firing;
   }
 
   private record(transition: EvaluationTransition): void {
@@ -419,6 +454,8 @@ export class AlertManager {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.routeTimer);
+    this.routeTimer = undefined;
     await this.evaluating;
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {

@@ -43,6 +43,8 @@ interface Group {
   lastSentAt: number | undefined;
   /** Firing alerts of the group, by id. */
   readonly firing: Map<string, AlertInstance>;
+  /** Firing alerts the group announced that a silence or inhibition now mutes. */
+  readonly muted: Map<string, AlertInstance>;
   /** Alerts that resolved since the last notice. */
   readonly resolved: Map<string, AlertInstance>;
   /** Alerts this group has announced as firing: only they get resolved notices. */
@@ -85,6 +87,8 @@ export class Notifier {
   private readonly silenced = new Set<string>();
   private readonly escalated = new Set<string>();
   private readonly keys = new WeakMap<object, LabelKeys>();
+  /** When the next escalation falls due, as of the last update. */
+  private nextEscalationAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly options: RoutingOptions,
@@ -103,23 +107,27 @@ export class Notifier {
     }
   }
 
-  /** Take the latest snapshot of every alert instance and send what is due at `now`. */
+  /**
+   * Take the latest snapshot of every alert instance and send what is due at `now`. Called after
+   * every evaluation, and between evaluations when `nextDueAt()` says something falls due.
+   */
   update(instances: readonly AlertInstance[], now: number, silences: SilenceStore): void {
     const inhibited = this.inhibited(instances);
     const seen = new Set<string>();
     for (const alert of instances) {
       if (alert.state !== 'firing') continue;
       seen.add(alert.id);
-      if (silences.matching(alert.labels, now) !== undefined) {
-        this.silenced.add(alert.id);
-        this.groupOf(alert, now)?.firing.delete(alert.id);
-        continue;
-      }
-      if (inhibited.has(alert.id)) {
-        this.groupOf(alert, now)?.firing.delete(alert.id);
+      const silenced = silences.matching(alert.labels, now) !== undefined;
+      if (silenced || inhibited.has(alert.id)) {
+        if (silenced) this.silenced.add(alert.id);
+        // Muted, not forgotten: an alert announced before its silence still gets its resolved notice.
+        const group = this.groupOf(alert, now);
+        if (group !== undefined && (group.firing.delete(alert.id) || group.muted.has(alert.id)))
+          group.muted.set(alert.id, alert);
         continue;
       }
       const group = this.groupOf(alert, now, true) as Group;
+      group.muted.delete(alert.id);
       if (this.silenced.delete(alert.id)) {
         group.changed = true;
         group.reason = 'unsilenced'; // Alertmanager stays quiet here; a still-firing alert deserves a word
@@ -130,20 +138,22 @@ export class Notifier {
       group.firing.set(alert.id, alert);
       group.resolved.delete(alert.id); // firing again before its resolved notice went out
     }
-    // Alerts that stopped firing: resolved notices for those that were announced.
+    // Alerts that stopped firing, muted or not: resolved notices for those that were announced.
     let byId: Map<string, AlertInstance> | undefined;
     for (const group of this.groups.values()) {
-      if (group.firing.size === 0) continue;
-      for (const [id, previous] of group.firing) {
-        if (seen.has(id)) continue;
-        group.firing.delete(id);
-        this.escalated.delete(id);
-        if (!group.announced.delete(id) || !this.sendResolved) continue; // never announced
-        byId ??= new Map(instances.map((alert) => [alert.id, alert]));
-        const latest = byId.get(id) ?? previous;
-        group.resolved.set(id, { ...latest, state: 'resolved', resolvedAt: latest.resolvedAt ?? now });
-        group.changed = true;
-        if (group.firing.size === 0) group.reason = 'resolved';
+      for (const alerts of [group.firing, group.muted]) {
+        if (alerts.size === 0) continue;
+        for (const [id, previous] of alerts) {
+          if (seen.has(id)) continue;
+          alerts.delete(id);
+          this.escalated.delete(id);
+          if (!group.announced.delete(id) || !this.sendResolved) continue; // never announced
+          byId ??= new Map(instances.map((alert) => [alert.id, alert]));
+          const latest = byId.get(id) ?? previous;
+          group.resolved.set(id, { ...latest, state: 'resolved', resolvedAt: latest.resolvedAt ?? now });
+          group.changed = true;
+          if (group.firing.size === 0) group.reason = 'resolved';
+        }
       }
     }
     for (const id of this.silenced) if (!seen.has(id)) this.silenced.delete(id);
@@ -152,9 +162,31 @@ export class Notifier {
     this.escalate(instances, inhibited, now, silences);
   }
 
+  /**
+   * The earliest time at which a notice falls due without anything else changing: a group's
+   * group wait, group interval or repeat interval ending, or an escalation. Undefined when nothing
+   * is waiting. The alert manager routes again then, between evaluations, so a 30 s group wait
+   * is 30 s even when rules are evaluated every minute.
+   */
+  nextDueAt(): number | undefined {
+    let next = this.nextEscalationAt;
+    for (const group of this.groups.values()) {
+      let due: number | undefined;
+      if (group.lastSentAt === undefined) {
+        if (group.firing.size > 0) due = group.firstSeenAt + this.groupWait;
+      } else if (group.changed) {
+        due = group.lastSentAt + this.groupInterval;
+      } else if (hasUnacknowledged(group.firing)) {
+        due = group.lastSentAt + this.repeatInterval;
+      }
+      if (due !== undefined && due < next) next = due;
+    }
+    return next === Number.POSITIVE_INFINITY ? undefined : next;
+  }
+
   private flush(now: number): void {
     for (const [key, group] of this.groups) {
-      if (group.firing.size === 0 && group.resolved.size === 0) {
+      if (group.firing.size === 0 && group.resolved.size === 0 && group.muted.size === 0) {
         this.groups.delete(key);
         continue;
       }
@@ -193,11 +225,17 @@ export class Notifier {
     silences: SilenceStore,
   ): void {
     const escalation = this.options.escalation;
+    this.nextEscalationAt = Number.POSITIVE_INFINITY;
     if (escalation === undefined) return;
     for (const alert of instances) {
       if (alert.state !== 'firing' || alert.acknowledged || this.escalated.has(alert.id)) continue;
       if (inhibited.has(alert.id) || silences.matching(alert.labels, now) !== undefined) continue;
-      if (alert.firingSince === undefined || now < alert.firingSince + escalation.afterMs) continue;
+      if (alert.firingSince === undefined) continue;
+      const dueAt = alert.firingSince + escalation.afterMs;
+      if (now < dueAt) {
+        this.nextEscalationAt = Math.min(this.nextEscalationAt, dueAt);
+        continue;
+      }
       this.escalated.add(alert.id);
       this.dispatch(escalation.channels, {
         status: 'firing',
@@ -277,6 +315,7 @@ export class Notifier {
         firstSeenAt: now,
         lastSentAt: undefined,
         firing: new Map(),
+        muted: new Map(),
         resolved: new Map(),
         announced: new Set(),
         changed: true,

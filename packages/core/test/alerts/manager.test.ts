@@ -2,7 +2,7 @@
 // rule goes pending, fires after minDuration, notifies, repeats, stops repeating once
 // acknowledged, and resolves.
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AlertManager } from '../../src/alerts/manager.js';
 import { AlertChannel, AlertCondition, AlertSeverity, type Notification } from '../../src/alerts/types.js';
 import { MetricsCollector } from '../../src/index.js';
@@ -136,6 +136,54 @@ describe('AlertManager', () => {
     now += 1000;
     await manager.stop();
     expect(manager.status().channels.hangs).toMatchObject({ failed: 1 });
+  });
+});
+
+describe('routing between evaluations', () => {
+  it('sends a group’s first notice when its group wait ends, not at the next evaluation', async () => {
+    // setImmediate stays real: deliveries start after one (see AlertManager.send).
+    vi.useFakeTimers({
+      now: 1_800_000_000_000,
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
+    try {
+      const collector = new MetricsCollector();
+      const manager = new AlertManager({
+        evaluationInterval: 60,
+        metricProducers: [collector.metricProducer],
+        routing: { groupWaitMs: 10_000, groupIntervalMs: 20_000 },
+      });
+      new MeterProvider({ readers: [manager.reader] });
+      const start = Date.now();
+      const sent: Array<[number, string]> = [];
+      manager.addNotificationHandler(AlertChannel.CUSTOM, (n: Notification) => {
+        sent.push([(Date.now() - start) / 1000, n.reason]);
+      });
+      manager.addRule({ name: 'hot', metricName: 'temp', threshold: 1, minDuration: 0 });
+      collector.setGauge('temp', 5);
+      // Runs the timers due within `ms`, then lets the deliveries they started run.
+      const advance = async (ms: number) => {
+        await vi.advanceTimersByTimeAsync(ms);
+        await new Promise((resolve) => setImmediate(resolve));
+        await vi.advanceTimersByTimeAsync(0);
+      };
+      manager.start();
+      await advance(60_000); // first evaluation: firing, group wait begins
+      expect(sent).toEqual([]);
+      await advance(10_000);
+      expect(sent).toEqual([[70, 'new']]);
+      collector.setGauge('temp', 0);
+      await advance(49_000);
+      expect(sent).toEqual([[70, 'new']]);
+      await advance(1_000); // evaluation at 120 s: resolved, the group interval long over
+      expect(sent).toEqual([
+        [70, 'new'],
+        [120, 'resolved'],
+      ]);
+      await manager.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

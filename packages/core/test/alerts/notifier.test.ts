@@ -242,6 +242,62 @@ describe('review regressions', () => {
     ]);
   });
 
+  it('sends the resolved notice of an announced alert that resolves while silenced', () => {
+    const { sent, step, silences } = setup();
+    step([alert('disk', 'firing')], 0);
+    step([alert('disk', 'firing')], 30_000); // announced
+    silences.add({ matchers: { alertname: 'disk' }, endsAt: 60 * MIN, createdBy: 'ops', comment: 'x' }, MIN);
+    step([alert('disk', 'firing')], 2 * MIN);
+    step([alert('disk', 'resolved')], 3 * MIN); // resolves under the silence
+    step([], 30_000 + 5 * MIN); // group interval after the first notice
+    expect(sent.map((s) => [s.notification.status, s.notification.reason])).toEqual([
+      ['firing', 'new'],
+      ['resolved', 'resolved'],
+    ]);
+    // Once: the silence still mutes the alert's next episode, and nothing is left to resolve.
+    for (let t = 10 * MIN; t < 30 * MIN; t += MIN)
+      step([alert('disk', t < 20 * MIN ? 'firing' : 'inactive')], t);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('sends the resolved notice of an announced alert that resolves while inhibited', () => {
+    const { sent, step } = setup();
+    const warning = alert('errors_warning', 'firing', { severity: 'medium', labels: { route: '/a' } });
+    const critical = alert('errors_critical', 'firing', { severity: 'critical', labels: { route: '/a' } });
+    step([warning], 0);
+    step([warning], 30_000); // warning announced
+    step([warning, critical], MIN); // now inhibited by the critical alert
+    step([critical], 2 * MIN); // the warning resolves, inhibited
+    step([critical], 30_000 + 5 * MIN);
+    const resolved = sent.flatMap((s) =>
+      s.notification.alerts.filter((a) => a.state === 'resolved').map((a) => a.rule),
+    );
+    expect(resolved).toEqual(['errors_warning']);
+  });
+
+  it('says when the next notice falls due, so routing need not wait for an evaluation', () => {
+    const notifier = new Notifier(
+      {
+        groupWaitMs: 30_000,
+        groupIntervalMs: 300_000,
+        repeatIntervalMs: 3_600_000,
+        escalation: { afterMs: 20 * MIN, channels: ['pager'] },
+      },
+      () => {},
+      () => undefined,
+    );
+    const silences = new SilenceStore();
+    expect(notifier.nextDueAt()).toBeUndefined();
+    notifier.update([alert('disk', 'firing', { at: 10_000 })], 10_000, silences);
+    expect(notifier.nextDueAt()).toBe(40_000); // group wait
+    notifier.update([alert('disk', 'firing', { at: 10_000 })], 40_000, silences);
+    expect(notifier.nextDueAt()).toBe(10_000 + 20 * MIN); // escalation, before the repeat
+    notifier.update([alert('disk', 'firing', { at: 10_000, acknowledged: true })], MIN, silences);
+    expect(notifier.nextDueAt()).toBeUndefined(); // acknowledged: no repeat, no escalation
+    notifier.update([], 2 * MIN, silences);
+    expect(notifier.nextDueAt()).toBe(40_000 + 300_000); // the resolved notice, after the group interval
+  });
+
   it('refuses invalid routing settings at setup', () => {
     expect(() => setup({ groupWaitMs: Number.NaN })).toThrow(/groupWaitMs/);
     expect(() => setup({ repeatIntervalMs: -1 })).toThrow(/repeatIntervalMs/);
