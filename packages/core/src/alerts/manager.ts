@@ -144,9 +144,20 @@ export class AlertManager {
       description: 'Time one evaluation cycle took.',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     });
+    this.self?.counter('datalineage_monitoring_alert_evaluation_errors_total', {
+      description: 'Alert rules that failed to evaluate, by rule.',
+      labelNames: ['rule'],
+    });
     this.self?.counter('datalineage_monitoring_alert_notifications_total', {
-      description: 'Alert notifications delivered or failed, by channel.',
+      description: 'Alert notifications delivered or failed (after every retry), by channel.',
       labelNames: ['channel', 'result'],
+    });
+    this.self?.counter('datalineage_monitoring_alert_notification_retries_total', {
+      description: 'Delivery attempts beyond the first, by channel.',
+      labelNames: ['channel'],
+    });
+    this.self?.counter('datalineage_monitoring_alert_undeliverable_notices_total', {
+      description: 'Notices for channels a rule names but nobody configured.',
     });
     this.self?.gauge('datalineage_monitoring_alerts', {
       description: 'Alert instances by state.',
@@ -319,6 +330,7 @@ export class AlertManager {
           this.record(transition);
       } catch (error) {
         this.evaluationErrors++;
+        this.self?.increment('datalineage_monitoring_alert_evaluation_errors_total', { rule: rule.name });
         diagnostics.warnOnce(
           'DLM_ALERT_EVALUATION',
           rule.name,
@@ -404,6 +416,7 @@ export class AlertManager {
     for (const channel of targets) {
       if (channel === undefined) {
         this.undeliverable++;
+        this.self?.increment('datalineage_monitoring_alert_undeliverable_notices_total');
         continue;
       }
       // Alertmanager channels get firing alerts every evaluation (syncAlertmanagers): only
@@ -428,6 +441,12 @@ export class AlertManager {
           channel: channel.name,
           result: result.ok ? 'sent' : 'failed',
         });
+        if (result.attempts > 1)
+          this.self?.increment(
+            'datalineage_monitoring_alert_notification_retries_total',
+            { channel: channel.name },
+            result.attempts - 1,
+          );
       })
       .catch((error: unknown) => {
         diagnostics.warnOnce(

@@ -1,5 +1,8 @@
 // Silences: time-boxed mutes of the alerts whose labels match, with who set them and why, as in
-// Alertmanager. Matchers are equality, or a regular expression written /like this/.
+// Alertmanager. Matchers are equality, or a regular expression written /like this/, anchored as
+// Alertmanager anchors them and run on a linear-time engine, since silences come from people
+// (the dashboard's silence form) and no pattern may hang evaluation.
+import { compileSearchPattern } from '../logs/safe-regex.js';
 
 export interface SilenceInput {
   /** Label matchers: `{ alertname: 'high_error_rate', instance: '/web-.+/' }`. At least one. */
@@ -25,7 +28,7 @@ type Matcher = (value: string | undefined) => boolean;
 function compile(matchers: Readonly<Record<string, string>>): Array<[string, Matcher]> {
   return Object.entries(matchers).map(([name, pattern]) => {
     if (pattern.length > 2 && pattern.startsWith('/') && pattern.endsWith('/')) {
-      const regex = new RegExp(`^(?:${pattern.slice(1, -1)})$`);
+      const regex = compileSearchPattern(`^(?:${pattern.slice(1, -1)})$`);
       return [name, (value) => value !== undefined && regex.test(value)];
     }
     return [name, (value) => value === pattern];

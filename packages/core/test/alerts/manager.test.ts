@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AlertManager } from '../../src/alerts/manager.js';
 import { AlertChannel, AlertCondition, AlertSeverity, type Notification } from '../../src/alerts/types.js';
 import { MetricsCollector } from '../../src/index.js';
+import { metric, value } from '../metrics/support.js';
 
 function setup() {
   let now = 1_800_000_000_000;
@@ -136,6 +137,50 @@ describe('AlertManager', () => {
     now += 1000;
     await manager.stop();
     expect(manager.status().channels.hangs).toMatchObject({ failed: 1 });
+  });
+});
+
+describe('self-metrics', () => {
+  it('counts evaluations, their duration, alerts by state, notifications, retries and undeliverable notices', async () => {
+    let now = 0;
+    const collector = new MetricsCollector();
+    const manager = new AlertManager({
+      now: () => now,
+      metricProducers: [collector.metricProducer],
+      metrics: collector,
+      routing: { groupWaitMs: 0 },
+      delivery: { backoffMs: 1, retries: 2 },
+    });
+    new MeterProvider({ readers: [manager.reader] });
+    let calls = 0;
+    manager.addNotificationHandler(AlertChannel.CUSTOM, () => {
+      if (++calls === 1) throw new Error('first attempt fails');
+    });
+    manager.addRule({ name: 'hot', metricName: 'temp', threshold: 1, minDuration: 0 });
+    manager.addRule({ name: 'warm', metricName: 'temp', threshold: 1, minDuration: 30 });
+    manager.addRule({ name: 'lost', metricName: 'temp', threshold: 1, minDuration: 0, channels: ['nobody'] });
+    collector.setGauge('temp', 5);
+    await manager.evaluate();
+    now += 1000;
+    await manager.evaluate();
+    await manager.stop();
+    expect(await value(collector, 'datalineage_monitoring_alert_evaluations_total')).toBe(2);
+    const duration = await metric(collector, 'datalineage_monitoring_alert_evaluation_duration_seconds');
+    expect((duration?.dataPoints[0]?.value as { count: number }).count).toBe(2);
+    expect(await value(collector, 'datalineage_monitoring_alerts', { state: 'firing' })).toBe(2);
+    expect(await value(collector, 'datalineage_monitoring_alerts', { state: 'pending' })).toBe(1);
+    expect(
+      await value(collector, 'datalineage_monitoring_alert_notifications_total', {
+        channel: 'custom',
+        result: 'sent',
+      }),
+    ).toBe(1);
+    expect(
+      await value(collector, 'datalineage_monitoring_alert_notification_retries_total', {
+        channel: 'custom',
+      }),
+    ).toBe(1);
+    expect(await value(collector, 'datalineage_monitoring_alert_undeliverable_notices_total')).toBe(1);
   });
 });
 

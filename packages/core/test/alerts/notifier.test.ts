@@ -2,7 +2,7 @@
 // acknowledgement, escalation.
 import { describe, expect, it } from 'vitest';
 import { Notifier, type RoutingOptions } from '../../src/alerts/notifier.js';
-import { SilenceStore } from '../../src/alerts/silences.js';
+import { SilenceError, SilenceStore } from '../../src/alerts/silences.js';
 import type { AlertInstance, AlertSeverity, AlertState, Notification } from '../../src/alerts/types.js';
 
 function alert(
@@ -164,6 +164,20 @@ describe('silences, inhibition, acknowledgement, escalation', () => {
     expect(() => silences.add({ matchers: { a: 'b' }, endsAt: 0, createdBy: 'x', comment: 'y' }, 5)).toThrow(
       /end after/,
     );
+  });
+
+  it('runs silence regexes in linear time and refuses invalid ones at once', () => {
+    const silences = new SilenceStore();
+    silences.add({ matchers: { host: '/(a+)+b/' }, endsAt: MIN, createdBy: 'ann', comment: 'x' }, 0);
+    const started = performance.now();
+    // Exponential on a backtracking engine: this would not return for a very long time.
+    expect(silences.matching({ host: `${'a'.repeat(5000)}c` }, 1)).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(silences.matching({ host: 'aaab' }, 1)).toBeDefined();
+    expect(silences.matching({ host: 'xaaab' }, 1)).toBeUndefined(); // anchored, as in Alertmanager
+    expect(() =>
+      silences.add({ matchers: { host: '/(/' }, endsAt: MIN, createdBy: 'ann', comment: 'x' }, 0),
+    ).toThrow(SilenceError);
   });
 
   it('mutes lower-severity alerts on the same series while a critical one fires', () => {
