@@ -39,6 +39,8 @@ interface Identity {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+const NONE: readonly StateTransition[] = Object.freeze([]);
+
 /** Transitions kept per instance: enough to show an instance's recent story, bounded. */
 const HISTORY_LIMIT = 100;
 
@@ -126,8 +128,14 @@ export class AlertLifecycle {
    * @param resolveTimeoutMs how long a firing alert without data (or with an evaluation error)
    *   stays firing
    */
-  step(now: number, outcome: EvaluationOutcome, rule: AlertRule, resolveTimeoutMs = 0): StateTransition[] {
-    const made: StateTransition[] = [];
+  step(
+    now: number,
+    outcome: EvaluationOutcome,
+    rule: AlertRule,
+    resolveTimeoutMs = 0,
+  ): readonly StateTransition[] {
+    // Most steps change nothing: the array is made on the first transition.
+    let made: StateTransition[] | undefined;
 
     const abnormal: AlertState | undefined =
       outcome.error !== undefined
@@ -139,42 +147,42 @@ export class AlertLifecycle {
 
     if (abnormal !== undefined) {
       if (this.current === 'firing') {
-        if (this.keepsFiring(now, Math.max(rule.keepFiringFor * 1000, resolveTimeoutMs))) return made;
-        this.move('resolved', now, outcome.value, made);
+        if (this.keepsFiring(now, Math.max(rule.keepFiringFor * 1000, resolveTimeoutMs))) return made ?? NONE;
+        made = this.move('resolved', now, outcome.value, made);
       }
       this.lastValue = outcome.value;
-      if (this.current !== abnormal) this.move(abnormal, now, outcome.value, made);
-      return made;
+      if (this.current !== abnormal) made = this.move(abnormal, now, outcome.value, made);
+      return made ?? NONE;
     }
 
     this.lastValue = outcome.value;
     if (outcome.matched) {
       this.failingSince = undefined;
-      if (this.current === 'firing') return made;
+      if (this.current === 'firing') return made ?? NONE;
       if (this.current === 'pending') {
         if (now - (this.pendingSince ?? now) >= rule.minDuration * 1000)
-          this.move('firing', now, outcome.value, made);
+          made = this.move('firing', now, outcome.value, made);
       } else {
-        this.move(rule.minDuration === 0 ? 'firing' : 'pending', now, outcome.value, made);
+        made = this.move(rule.minDuration === 0 ? 'firing' : 'pending', now, outcome.value, made);
       }
-      return made;
+      return made ?? NONE;
     }
 
     switch (this.current) {
       case 'firing':
         if (!this.keepsFiring(now, rule.keepFiringFor * 1000))
-          this.move('resolved', now, outcome.value, made);
+          made = this.move('resolved', now, outcome.value, made);
         break;
       case 'pending':
       case 'resolved':
       case 'nodata':
       case 'error':
-        this.move('inactive', now, outcome.value, made);
+        made = this.move('inactive', now, outcome.value, made);
         break;
       case 'inactive':
         break;
     }
-    return made;
+    return made ?? NONE;
   }
 
   /**
@@ -195,7 +203,7 @@ export class AlertLifecycle {
   snapshot(rule: AlertRule, labels: Labels = this.labels): AlertInstance {
     const error = this.error;
     const own = labels === this.labels ? this.identity(rule) : undefined;
-    return {
+    const snapshot: { -readonly [K in keyof AlertInstance]: AlertInstance[K] } = {
       id: own?.id ?? rule.instanceId(labels),
       rule: rule.name,
       metric: rule.metricName,
@@ -210,10 +218,11 @@ export class AlertLifecycle {
       threshold: rule.threshold,
       condition: rule.condition,
       since: this.enteredAt,
-      ...(this.firingSince === undefined ? {} : { firingSince: this.firingSince }),
-      ...(this.resolvedAt === undefined ? {} : { resolvedAt: this.resolvedAt }),
       acknowledged: this.acknowledgedAt !== undefined,
     };
+    if (this.firingSince !== undefined) snapshot.firingSince = this.firingSince;
+    if (this.resolvedAt !== undefined) snapshot.resolvedAt = this.resolvedAt;
+    return snapshot;
   }
 
   /**
@@ -239,8 +248,14 @@ export class AlertLifecycle {
     return now - this.failingSince < holdMs;
   }
 
-  private move(to: AlertState, at: number, value: number, made: StateTransition[]): void {
+  private move(
+    to: AlertState,
+    at: number,
+    value: number,
+    made: StateTransition[] | undefined,
+  ): StateTransition[] {
     const transition: StateTransition = { from: this.current, to, at, value };
+    made ??= [];
     made.push(transition);
     this.transitions.push(transition);
     if (this.transitions.length > HISTORY_LIMIT) this.transitions.shift();
@@ -274,5 +289,6 @@ export class AlertLifecycle {
         this.pendingSince = undefined;
         break;
     }
+    return made;
   }
 }

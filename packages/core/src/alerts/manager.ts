@@ -99,6 +99,8 @@ export class AlertManager {
   private undeliverable = 0;
   private readonly channels = new Map<string, NotificationChannel>();
   private readonly history: SampleHistory;
+  /** Names of the metrics some rule watches. */
+  private watched: ReadonlySet<string> = new Set();
   private readonly notifier: Notifier;
   private readonly deliveries = new DeliveryStats();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -129,7 +131,7 @@ export class AlertManager {
     this.resolveTimeout = resolveTimeout;
     this.reader = new AlertMetricReader({ metricProducers: options.metricProducers ?? [] });
     this.now = options.now ?? Date.now;
-    this.history = new SampleHistory({ retainMs: 3 * this.intervalMs + 300_000 });
+    this.history = new SampleHistory({ retainMs: 3 * this.intervalMs });
     this.notifier = new Notifier(
       { repeatIntervalMs: 3_600_000, ...options.routing },
       (channels, notification) => this.dispatch(channels, notification),
@@ -208,13 +210,31 @@ export class AlertManager {
         `alert rule "${alertRule.name}": an evaluation period of ${alertRule.evaluationPeriod} s is not longer than the evaluation interval, so a counter's increase has fewer than two samples and shows no data; lengthen evaluationPeriod`,
       );
     }
-    const longest = Math.max(...[...this.rules.values()].map((entry) => entry.rule.evaluationPeriod)) * 1000;
-    this.history.retainMs = Math.max(this.history.retainMs, longest + 3 * this.intervalMs);
+    this.watch();
     return alertRule;
   }
 
   removeRule(name: string): boolean {
-    return this.rules.delete(name);
+    const removed = this.rules.delete(name);
+    if (removed) this.watch();
+    return removed;
+  }
+
+  /**
+   * The history keeps only the metrics some rule watches, for as long as the longest evaluation
+   * period needs (plus three intervals, so a window's oldest sample is still there): memory
+   * follows the rules, not the application's whole metric set, and unwatched series never take
+   * room under the history's series limit.
+   */
+  private watch(): void {
+    let longest = 0;
+    const watched = new Set<string>();
+    for (const { rule } of this.rules.values()) {
+      watched.add(rule.metricName);
+      longest = Math.max(longest, rule.evaluationPeriod * 1000);
+    }
+    this.watched = watched;
+    this.history.retainMs = longest + 3 * this.intervalMs;
   }
 
   getRules(): AlertRule[] {
@@ -311,6 +331,7 @@ export class AlertManager {
         toSamples(
           resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics),
           now,
+          this.watched,
         ),
       );
     } catch (error) {
