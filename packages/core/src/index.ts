@@ -6,6 +6,9 @@ export {
   type DeliveryOptions,
   type DeliveryResult,
   deliver,
+  isRetryableStatus,
+  maskUrl,
+  parseRetryAfter,
 } from './alerts/channels/delivery.js';
 export {
   type EvaluationTransition,

@@ -122,6 +122,7 @@ export class LogAggregator implements LogSink {
   /** The OpenTelemetry LoggerProvider feeding this aggregator; register it globally to capture other emitters. */
   readonly loggerProvider: LoggerProvider;
   private readonly store: LogStore;
+  private readonly pipeline: LogPipeline;
   /** Records accepted but not stored yet, already in the compact form the store keeps. */
   private readonly queue: StoredRecord[] = [];
   private readonly queueSize: number;
@@ -177,7 +178,7 @@ export class LogAggregator implements LogSink {
       forceFlush: async () => this.drain(),
       shutdown: async () => this.drain(),
     };
-    const pipeline = new LogPipeline({
+    const pipeline = (this.pipeline = new LogPipeline({
       downstream: [storeProcessor, ...(options.exportProcessors ?? [])],
       redactor,
       sampling: options.sampling,
@@ -187,7 +188,7 @@ export class LogAggregator implements LogSink {
       onTruncate: () => {
         this.truncated++;
       },
-    });
+    }));
     const received = {
       onEmit: () => {
         if (!this.isEnabled) return;
@@ -476,6 +477,16 @@ export class LogAggregator implements LogSink {
   }
 
   // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Add an export processor after setup (an exporter that ships logs, e.g. to Elasticsearch): it
+   * sees every record the store does — sampled, redacted, truncated — synchronously in `onEmit`,
+   * and is flushed by `flush()` and shut down with the aggregator. Returns a function that
+   * removes it again.
+   */
+  addExportProcessor(processor: LogRecordProcessor): () => void {
+    return this.pipeline.addDownstream(processor);
+  }
 
   start(): void {
     if (this.running) return;

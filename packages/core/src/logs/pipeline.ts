@@ -59,9 +59,18 @@ export class LogPipeline implements LogRecordProcessor {
   private readonly onDrop: (reason: PipelineDropReason) => void;
   private readonly onTruncate: () => void;
 
+  /** Add a processor after the ones given at construction; returns a function that removes it. */
+  addDownstream(processor: LogRecordProcessor): () => void {
+    this.downstream.push(processor);
+    return () => {
+      const index = this.downstream.indexOf(processor);
+      if (index >= 0) this.downstream.splice(index, 1);
+    };
+  }
+
   /** @throws RangeError on an invalid sampling ratio or message limit (setup errors). */
   constructor(options: LogPipelineOptions) {
-    this.downstream = options.downstream;
+    this.downstream = [...options.downstream];
     this.redactor = options.redactor?.active ? options.redactor : undefined;
     const ratio = ratioOf(options.sampling?.ratio, 'ratio') ?? 1;
     const keep = new Map<number, number>();
