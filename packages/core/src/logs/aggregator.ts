@@ -178,7 +178,7 @@ export class LogAggregator implements LogSink {
       forceFlush: async () => this.drain(),
       shutdown: async () => this.drain(),
     };
-    const pipeline = (this.pipeline = new LogPipeline({
+    const pipeline = new LogPipeline({
       downstream: [storeProcessor, ...(options.exportProcessors ?? [])],
       redactor,
       sampling: options.sampling,
@@ -188,7 +188,8 @@ export class LogAggregator implements LogSink {
       onTruncate: () => {
         this.truncated++;
       },
-    }));
+    });
+    this.pipeline = pipeline;
     const received = {
       onEmit: () => {
         if (!this.isEnabled) return;

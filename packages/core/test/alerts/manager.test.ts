@@ -166,7 +166,7 @@ describe('self-metrics', () => {
     await manager.stop();
     expect(await value(collector, 'datalineage_monitoring_alert_evaluations_total')).toBe(2);
     const duration = await metric(collector, 'datalineage_monitoring_alert_evaluation_duration_seconds');
-    expect((duration?.dataPoints[0]?.value as { count: number }).count).toBe(2);
+    expect((duration?.dataPoints[0]?.value as { count: number } | undefined)?.count).toBe(2);
     expect(await value(collector, 'datalineage_monitoring_alerts', { state: 'firing' })).toBe(2);
     expect(await value(collector, 'datalineage_monitoring_alerts', { state: 'pending' })).toBe(1);
     expect(
