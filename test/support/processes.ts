@@ -21,7 +21,7 @@ export interface StartProcessOptions {
   args: readonly string[];
   /** Debian package that ships `binary`, named in the error when it is missing. @example 'prometheus' */
   debianPackage: string;
-  /** URL that answers 200 once the process is ready, e.g. `http://127.0.0.1:9090/-/ready`. */
+  /** URL that answers 2xx once the process is ready, e.g. `http://127.0.0.1:9090/-/ready` (InfluxDB's `/ping` answers 204). */
   readyUrl: string;
   /** How long to wait for `readyUrl`. @default 15_000 */
   readyTimeoutMs?: number;
@@ -106,7 +106,7 @@ export class OutputTail {
 }
 
 /**
- * Spawns `binary` and resolves once `readyUrl` answers 200. Rejects, after stopping the process,
+ * Spawns `binary` and resolves once `readyUrl` answers 2xx. Rejects, after stopping the process,
  * when it exits first or the deadline passes; the error carries the binary's last output.
  */
 export async function startProcess(options: StartProcessOptions): Promise<RunningProcess> {
@@ -157,11 +157,11 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
       await stop();
       throw new Error(`${name} ${exitReason} before ${readyUrl} was ready. Last output:\n${tail}`);
     }
-    if (await answers200(readyUrl)) break;
+    if (await answersOk(readyUrl)) break;
     if (Date.now() >= deadline) {
       await stop();
       throw new Error(
-        `${name}: ${readyUrl} did not answer 200 within ${readyTimeoutMs} ms. Last output:\n${tail}`,
+        `${name}: ${readyUrl} did not answer 2xx within ${readyTimeoutMs} ms. Last output:\n${tail}`,
       );
     }
     await sleep(READY_POLL_MS);
@@ -177,11 +177,11 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
   };
 }
 
-async function answers200(url: string): Promise<boolean> {
+async function answersOk(url: string): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(READY_REQUEST_TIMEOUT_MS) });
     await response.body?.cancel();
-    return response.status === 200;
+    return response.status >= 200 && response.status < 300;
   } catch {
     return false;
   }

@@ -25,7 +25,9 @@ export {
   AlertMetricReader,
 } from './alerts/manager.js';
 export type { RoutingOptions } from './alerts/notifier.js';
+export { toSamples } from './alerts/metric-samples.js';
 export { type Aggregation, AlertRule, AlertRuleError, type AlertRuleOptions } from './alerts/rule.js';
+export type { HistogramBuckets, SeriesSample } from './alerts/samples.js';
 export { type Silence, SilenceError, type SilenceInput } from './alerts/silences.js';
 export {
   AlertChannel,

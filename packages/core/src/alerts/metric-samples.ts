@@ -27,7 +27,10 @@ function labelsOf(attributes: Record<string, unknown>, without?: string): Record
   return labels;
 }
 
-/** Samples of the metrics named in `wanted` (the metrics some rule watches); others are skipped. */
+/**
+ * One sample per series of OpenTelemetry metric data, stamped `time`: what alert rules evaluate
+ * and what the InfluxDB exporter writes. Only the metrics named in `wanted` (when given).
+ */
 export function toSamples(
   metrics: readonly MetricData[],
   time: number,

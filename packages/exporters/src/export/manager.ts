@@ -184,7 +184,9 @@ class Slot<T> {
   private async collect(): Promise<void> {
     if (this.exporter.collect === undefined) return;
     try {
-      this.enqueue(await this.exporter.collect(this.manager.now()));
+      this.enqueue(
+        await this.exporter.collect(this.manager.now(), (reason, count) => this.drop(reason, count)),
+      );
     } catch (error) {
       this.collectErrors++;
       this.fail(`collecting for export failed: ${message(error)}`);
@@ -275,7 +277,16 @@ class Slot<T> {
     const retry = result?.retry ?? [];
     const rejected = result?.rejected ?? [];
     for (const { reason } of rejected) this.drop(reason, 1);
-    const tookCount = batch.length - retry.length - rejected.length;
+    let counted = 0;
+    for (const [reason, count] of Object.entries(result?.dropped ?? {})) {
+      const n = Math.max(
+        0,
+        Math.min(Math.floor(count), batch.length - retry.length - rejected.length - counted),
+      );
+      this.drop(reason, n);
+      counted += n;
+    }
+    const tookCount = batch.length - retry.length - rejected.length - counted;
     this.exported += tookCount;
     this.manager.self?.exported(this.name, tookCount);
     if (retry.length > 0) {

@@ -23,6 +23,11 @@ export interface SendResult {
   readonly retry?: readonly number[];
   /** Items the backend refused for good, dropped and counted under `reason`. */
   readonly rejected?: ReadonlyArray<{ readonly index: number; readonly reason: string }>;
+  /**
+   * Items refused for good when the backend only says how many (InfluxDB's `partial write …
+   * dropped=N`), counted by reason; the rest of the batch was taken.
+   */
+  readonly dropped?: Readonly<Record<string, number>>;
   /** Wait at least this long before sending the items to retry. */
   readonly retryAfterMs?: number;
 }
@@ -41,9 +46,13 @@ export interface Exporter<T = unknown> {
   readonly supersedes?: boolean;
   /**
    * The items of this export tick, typically a metrics snapshot stamped `now`. Exporters fed by
-   * `attach` need none. May throw: the failure is counted and the tick skipped.
+   * `attach` need none. What cannot be exported is reported through `drop` (counted by reason).
+   * May throw: the failure is counted and the tick skipped.
    */
-  collect?(now: number): readonly T[] | Promise<readonly T[]>;
+  collect?(
+    now: number,
+    drop: (reason: DropReason, count: number) => void,
+  ): readonly T[] | Promise<readonly T[]>;
   /**
    * Called once when the exporter is added: `enqueue` queues items as they come (a log exporter
    * hands over each record). Returns a function that detaches it.
