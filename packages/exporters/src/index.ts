@@ -1,5 +1,23 @@
 // @datalineage/exporters — how metrics and logs leave the process. The public surface, by name.
 
+export {
+  ExporterManager,
+  type ExporterManagerOptions,
+  type ExporterStats,
+  type ExportSettings,
+} from './export/manager.js';
+export type { MetricSource } from './export/metric-source.js';
+export {
+  type DropReason,
+  ExportError,
+  type ExportErrorOptions,
+  type Exporter,
+  ExporterConfigError,
+  type SendResult,
+} from './export/types.js';
+export { InfluxDBConfig, type InfluxDBConfigOptions } from './influxdb/config.js';
+export { InfluxDBExporter } from './influxdb/exporter.js';
+export { encodePoint, type FieldValue, type Point, type Precision } from './influxdb/line-protocol.js';
 export { createOtlpLogProcessor, type OtlpLogExportOptions } from './otlp/logs.js';
 export {
   CONTENT_TYPES,
@@ -15,4 +33,9 @@ export {
   type MetricsServerOptions,
   startMetricsServer,
 } from './prometheus/handler.js';
+export {
+  PrometheusConfig,
+  type PrometheusConfigOptions,
+  PrometheusExporter,
+} from './prometheus/pushgateway.js';
 export { PrometheusReader, type PrometheusReaderOptions, type Scrape } from './prometheus/reader.js';

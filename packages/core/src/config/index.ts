@@ -13,6 +13,7 @@ export type {
   DiagnosticsLevel,
   ElasticsearchExporterConfig,
   ExportersConfig,
+  ExportRunConfig,
   InfluxDbExporterConfig,
   LogRedactionConfig,
   LogSamplingConfig,
@@ -22,6 +23,7 @@ export type {
   MetricsEndpointConfig,
   MonitoringConfig,
   MonitoringConfigInput,
+  OtlpExporterConfig,
   PrometheusExporterConfig,
   SummaryConfig,
 } from './schema.js';

@@ -333,12 +333,36 @@ export interface LogsOtlpConfig {
   readonly exportIntervalMillis: number;
 }
 
+/** How an exporter is run by the exporter manager; every exporter section has these keys. */
+export interface ExportRunConfig {
+  /**
+   * Seconds between exports; must be > 0.
+   * @default 15 (Pushgateway, InfluxDB), 5 (Elasticsearch), 60 (OTLP)
+   */
+  readonly interval: number;
+  /**
+   * Items (points, documents) per request; ≥ 1.
+   * @default 5000
+   */
+  readonly batchSize: number;
+  /**
+   * Seconds one request may take before it is aborted and retried; must be > 0.
+   * @default 10
+   */
+  readonly timeout: number;
+  /**
+   * Items waiting while the backend is unreachable; past it the oldest are dropped and counted.
+   * @default 100000
+   */
+  readonly maxQueueSize: number;
+}
+
 /** Pushing metrics to a Prometheus Pushgateway. */
-export interface PrometheusExporterConfig {
+export interface PrometheusExporterConfig extends ExportRunConfig {
   /** @default false */
   readonly enabled: boolean;
   /**
-   * http(s) URL of the Pushgateway.
+   * http(s) URL of the Pushgateway; required when enabled.
    * @default undefined
    * @example 'http://localhost:9091'
    */
@@ -358,14 +382,20 @@ export interface PrometheusExporterConfig {
    */
   readonly groupingLabels: Readonly<Record<string, string>>;
   /**
-   * Seconds between pushes; must be > 0.
-   * @default 15
+   * `PUT` replaces the group's metrics on every push; `POST` replaces only those of the same name.
+   * @default 'PUT'
    */
-  readonly pushInterval: number;
+  readonly method: 'PUT' | 'POST';
+  /** Delete the group when monitoring stops (batch jobs). @default false */
+  readonly deleteOnShutdown: boolean;
+  /** Basic auth. @default undefined */
+  readonly username?: string;
+  /** @default undefined */
+  readonly password?: string;
 }
 
-/** Writing metrics to InfluxDB. */
-export interface InfluxDbExporterConfig {
+/** Writing metrics to InfluxDB 1.x (database) or 2.x (org, bucket, token). */
+export interface InfluxDbExporterConfig extends ExportRunConfig {
   /** @default false */
   readonly enabled: boolean;
   /** @default 'http://localhost:8086' */
@@ -376,20 +406,64 @@ export interface InfluxDbExporterConfig {
   readonly username?: string;
   /** @default undefined */
   readonly password?: string;
+  /** InfluxDB 1.x retention policy. @default undefined (the database's default) */
+  readonly retentionPolicy?: string;
+  /** Create the 1.x database if it does not exist. @default false */
+  readonly createDatabase: boolean;
+  /** InfluxDB 2.x organization (with `bucket` and `token`). @default undefined */
+  readonly org?: string;
+  /** @default undefined */
+  readonly bucket?: string;
+  /** InfluxDB 2.x API token; giving one selects the 2.x API. @default undefined */
+  readonly token?: string;
+  /** @default 'ms' */
+  readonly precision: 'ns' | 'us' | 'ms' | 's';
 }
 
-/** Shipping logs to Elasticsearch. */
-export interface ElasticsearchExporterConfig {
+/** Shipping logs to Elasticsearch with ECS field names. */
+export interface ElasticsearchExporterConfig extends ExportRunConfig {
   /** @default false */
   readonly enabled: boolean;
   /** @default 'http://localhost:9200' */
   readonly url: string;
-  /** @default 'datalineagepy' */
+  /** Daily indices are `<index_prefix>-YYYY.MM.DD`. @default 'datalineagepy' */
   readonly indexPrefix: string;
+  /** `daily` indices, or one `datastream`. @default 'daily' */
+  readonly index: 'daily' | 'datastream';
+  /** The data stream's name when `index` is `datastream`. @default 'logs-datalineage-default' */
+  readonly dataStream?: string;
   /** @default undefined */
   readonly username?: string;
   /** @default undefined */
   readonly password?: string;
+  /** An Elasticsearch API key (base64 `id:key`), instead of username and password. @default undefined */
+  readonly apiKey?: string;
+}
+
+/** Metrics over OTLP/HTTP (logs have `logs.otlp`). */
+export interface OtlpExporterConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /**
+   * OTLP/HTTP metrics endpoint. When absent, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT or
+   * OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/metrics) apply, else http://localhost:4318/v1/metrics.
+   * @default undefined
+   */
+  readonly url?: string;
+  /**
+   * `http/protobuf` or `http/json`. When absent, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL or
+   * OTEL_EXPORTER_OTLP_PROTOCOL apply, else http/protobuf.
+   * @default undefined
+   */
+  readonly protocol?: 'http/protobuf' | 'http/json';
+  /** Extra HTTP headers (an API key, say), over OTEL_EXPORTER_OTLP_HEADERS. @default {} */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `gzip` or `none`. @default undefined (OTEL_EXPORTER_OTLP_COMPRESSION, else none) */
+  readonly compression?: 'gzip' | 'none';
+  /** Seconds between exports; must be > 0. @default 60 */
+  readonly interval: number;
+  /** Seconds one export may take; must be > 0. @default 10 */
+  readonly timeout: number;
 }
 
 /** External systems that receive metrics and logs. */
@@ -400,6 +474,8 @@ export interface ExportersConfig {
   readonly influxdb: InfluxDbExporterConfig;
   /** Logs to Elasticsearch. */
   readonly elasticsearch: ElasticsearchExporterConfig;
+  /** Metrics over OTLP. */
+  readonly otlp: OtlpExporterConfig;
 }
 
 /** The complete, validated configuration: every option present, deep-frozen. */
@@ -483,6 +559,14 @@ const strictlyIncreasing = (values: readonly number[], ctx: z.core.$RefinementCt
     }
   }
 };
+
+/** The exporter manager's keys, shared by every exporter section. */
+const exportRun = (interval: number) => ({
+  interval: positive(interval),
+  batchSize: atLeast(1, 5000),
+  timeout: positive(10),
+  maxQueueSize: atLeast(1, 100_000),
+});
 
 /** prom-client's default buckets (seconds). */
 const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -633,7 +717,11 @@ export const monitoringConfigSchema = z.strictObject({
       jobName: z.string().min(1).default('datalineagepy'),
       instance: z.string().min(1).optional(),
       groupingLabels: stringRecord(),
-      pushInterval: positive(15),
+      method: z.enum(['PUT', 'POST']).default('PUT'),
+      deleteOnShutdown: z.boolean().default(false),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      ...exportRun(15),
     }),
     influxdb: section({
       enabled: z.boolean().default(false),
@@ -641,13 +729,33 @@ export const monitoringConfigSchema = z.strictObject({
       database: z.string().min(1).default('datalineagepy'),
       username: z.string().optional(),
       password: z.string().optional(),
+      retentionPolicy: z.string().min(1).optional(),
+      createDatabase: z.boolean().default(false),
+      org: z.string().min(1).optional(),
+      bucket: z.string().min(1).optional(),
+      token: z.string().min(1).optional(),
+      precision: z.enum(['ns', 'us', 'ms', 's']).default('ms'),
+      ...exportRun(15),
     }),
     elasticsearch: section({
       enabled: z.boolean().default(false),
       url: httpUrl().default('http://localhost:9200'),
       indexPrefix: z.string().min(1).default('datalineagepy'),
+      index: z.enum(['daily', 'datastream']).default('daily'),
+      dataStream: z.string().min(1).optional(),
       username: z.string().optional(),
       password: z.string().optional(),
+      apiKey: z.string().min(1).optional(),
+      ...exportRun(5),
+    }),
+    otlp: section({
+      enabled: z.boolean().default(false),
+      url: httpUrl().optional(),
+      protocol: z.enum(['http/protobuf', 'http/json']).optional(),
+      headers: stringRecord(),
+      compression: z.enum(['gzip', 'none']).optional(),
+      interval: positive(60),
+      timeout: positive(10),
     }),
   }),
 });

@@ -22,9 +22,9 @@ describe('key spellings', () => {
           pushgateway_url: 'http://localhost:9091',
           job_name: 'job',
           grouping_labels: { region: 'eu' },
-          push_interval: 30,
+          max_queue_size: 30,
         },
-        elasticsearch: { index_prefix: 'logs' },
+        elasticsearch: { index_prefix: 'logs', api_key: 'k', data_stream: 'logs-app-prod' },
       },
     });
     expect(config.serviceName).toBe('billing');
@@ -47,9 +47,13 @@ describe('key spellings', () => {
       pushgatewayUrl: 'http://localhost:9091',
       jobName: 'job',
       groupingLabels: { region: 'eu' },
-      pushInterval: 30,
+      maxQueueSize: 30,
     });
-    expect(config.exporters.elasticsearch.indexPrefix).toBe('logs');
+    expect(config.exporters.elasticsearch).toMatchObject({
+      indexPrefix: 'logs',
+      apiKey: 'k',
+      dataStream: 'logs-app-prod',
+    });
   });
 
   it('accept both spellings mixed in one object', () => {

@@ -65,8 +65,15 @@ describe('defaults', () => {
       enabled: false,
       jobName: 'datalineagepy',
       groupingLabels: {},
-      pushInterval: 15,
+      method: 'PUT',
+      deleteOnShutdown: false,
+      interval: 15,
+      batchSize: 5000,
+      timeout: 10,
+      maxQueueSize: 100_000,
     });
+    expect(config.exporters.elasticsearch).toMatchObject({ index: 'daily', interval: 5 });
+    expect(config.exporters.otlp).toEqual({ enabled: false, headers: {}, interval: 60, timeout: 10 });
     expect(config.exporters.influxdb.url).toBe('http://localhost:8086');
     expect(config.exporters.elasticsearch.indexPrefix).toBe('datalineagepy');
   });
@@ -152,8 +159,8 @@ describe('validation rules', () => {
     ],
     [{ exporters: { influxdb: { url: 'ftp://db' } } }, 'exporters.influxdb.url', 'expected an http(s) URL'],
     [
-      { exporters: { prometheus: { pushInterval: 0 } } },
-      'exporters.prometheus.pushInterval',
+      { exporters: { prometheus: { interval: 0 } } },
+      'exporters.prometheus.interval',
       'greater than 0',
     ],
     [{ resourceAttributes: { team: 1 } }, 'resourceAttributes.team', 'expected a string, got 1'],

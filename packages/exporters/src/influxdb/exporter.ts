@@ -13,7 +13,7 @@ import { answerError, basicAuth, describeUrl, request } from '../export/http.js'
 import { collectMetrics, type MetricSource } from '../export/metric-source.js';
 import { type DropReason, ExportError, type Exporter, type SendResult } from '../export/types.js';
 import type { InfluxDBConfig } from './config.js';
-import { encodePoint, type FieldValue, type Point } from './line-protocol.js';
+import { encodeLine, encodeSeries, type FieldValue, type Unwritable } from './line-protocol.js';
 
 /** The fields of one sample, by kind. */
 function fieldsOf(sample: SeriesSample): Record<string, FieldValue> {
@@ -86,24 +86,45 @@ export class InfluxDBExporter implements Exporter<string> {
   async collect(now: number, drop: (reason: DropReason, count: number) => void): Promise<string[]> {
     const lines: string[] = [];
     let unwritable = 0;
-    const extra = this.config.tags;
     const { scopeMetrics } = await collectMetrics(this.source, 'influxdb');
     for (const sample of toSamples(
       scopeMetrics.flatMap((scope) => scope.metrics),
       now,
     )) {
-      const point: Point = {
-        measurement: sample.metric,
-        tags: Object.keys(extra).length === 0 ? sample.labels : { ...extra, ...sample.labels },
-        fields: fieldsOf(sample),
-        time: now,
-      };
-      const line = encodePoint(point, this.config.precision);
+      const series = this.seriesOf(sample);
+      const line =
+        typeof series === 'string'
+          ? encodeLine(series, fieldsOf(sample), now, this.config.precision)
+          : series;
       if (typeof line === 'string') lines.push(line);
       else unwritable++;
     }
     drop('unrepresentable', unwritable);
     return lines;
+  }
+
+  /**
+   * The escaped `measurement,tags` of a series, kept per label object: the collector hands out
+   * the same label object for a series every collection, so escaping happens once per series.
+   */
+  private readonly seriesCache = new WeakMap<object, Map<string, string | Unwritable>>();
+
+  private seriesOf(sample: SeriesSample): string | Unwritable {
+    let byMetric = this.seriesCache.get(sample.labels);
+    if (byMetric === undefined) {
+      byMetric = new Map();
+      this.seriesCache.set(sample.labels, byMetric);
+    }
+    let series = byMetric.get(sample.metric);
+    if (series === undefined) {
+      const extra = this.config.tags;
+      series = encodeSeries(
+        sample.metric,
+        Object.keys(extra).length === 0 ? sample.labels : { ...extra, ...sample.labels },
+      );
+      byMetric.set(sample.metric, series);
+    }
+    return series;
   }
 
   async send(batch: readonly string[], signal: AbortSignal): Promise<SendResult | undefined> {

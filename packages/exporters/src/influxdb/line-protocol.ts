@@ -28,12 +28,23 @@ const KEY_SPECIAL = /[,= ]/g;
 const AMBIGUOUS_MEASUREMENT = /(?:^|[^\\])(?:\\\\)*\\(?:[, ]|$)/;
 const AMBIGUOUS_KEY = /(?:^|[^\\])(?:\\\\)*\\(?:[,= ]|$)/;
 
+/** Whether `text` has a character escaping must look at (most names have none: they pass as they are). */
+function plain(text: string, key: boolean): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // , space \ \n \r, and = in keys and tag values
+    if (c === 44 || c === 32 || c === 92 || c === 10 || c === 13 || (key && c === 61)) return false;
+  }
+  return true;
+}
+
 function escapeWith(text: string, special: RegExp, ambiguous: RegExp, what: string): string | Unwritable {
+  if (plain(text, special === KEY_SPECIAL)) return text;
   if (text.includes('\n') || text.includes('\r')) return { unwritable: `${what} contains a line break` };
   if (text.includes('\\') && ambiguous.test(text)) {
     return { unwritable: `${what} has a backslash before a separator or at its end` };
   }
-  return text.replace(special, (c) => `\\${c}`);
+  return text.replace(special, '\\$&');
 }
 
 /** A float as InfluxDB reads it: shortest round-trip text, exponents allowed. */
@@ -56,26 +67,23 @@ function scale(time: number, precision: Precision): string {
 }
 
 /**
- * One point as a line (without the newline), or why it cannot be written. Tags are sorted by key
- * (InfluxDB's advice: it parses sorted tags faster); empty tag values are left out, as InfluxDB
- * refuses them and reads a missing tag as empty anyway. Non-finite field values are left out; a
- * point with no field left cannot be written.
- * @example encodePoint({ measurement: 'operations.total', tags: { stage: 'load' }, fields: { value: { float: 3 } }, time: 1000 }, 'ms')
- *   // 'operations.total,stage=load value=3 1000'
+ * The series part of a line, `measurement,tag=value…`, or why it cannot be written. Tags are
+ * sorted by key (InfluxDB's advice: it parses sorted tags faster); empty tag values are left out,
+ * as InfluxDB refuses them and reads a missing tag as empty anyway. It depends only on the
+ * measurement and tags, so an exporter can keep it per series.
  */
-export function encodePoint(point: Point, precision: Precision): string | Unwritable {
-  const measurement = escapeWith(
-    point.measurement,
-    MEASUREMENT_SPECIAL,
-    AMBIGUOUS_MEASUREMENT,
-    'the measurement',
-  );
-  if (typeof measurement !== 'string') return measurement;
-  if (measurement === '') return { unwritable: 'the measurement is empty' };
-  let line = measurement;
-  const keys = Object.keys(point.tags).sort();
+export function encodeSeries(
+  measurement: string,
+  tags: Readonly<Record<string, string>>,
+): string | Unwritable {
+  const escaped = escapeWith(measurement, MEASUREMENT_SPECIAL, AMBIGUOUS_MEASUREMENT, 'the measurement');
+  if (typeof escaped !== 'string') return escaped;
+  if (escaped === '') return { unwritable: 'the measurement is empty' };
+  let line = escaped;
+  const keys = Object.keys(tags);
+  if (keys.length > 1) keys.sort();
   for (const key of keys) {
-    const value = point.tags[key] as string;
+    const value = tags[key] as string;
     if (value === '') continue;
     // InfluxDB 1.x refuses a tag named `time`: it is kept as `time_`.
     const name = escapeWith(key === 'time' ? 'time_' : key, KEY_SPECIAL, AMBIGUOUS_KEY, `tag key "${key}"`);
@@ -85,21 +93,44 @@ export function encodePoint(point: Point, precision: Precision): string | Unwrit
     if (name === '') return { unwritable: 'a tag key is empty' };
     line += `,${name}=${text}`;
   }
-  let fields = '';
-  for (const key of Object.keys(point.fields)) {
-    const value = point.fields[key] as FieldValue;
-    let text: string;
+  return line;
+}
+
+/**
+ * A whole line from its series part (see `encodeSeries`): fields and timestamp. Non-finite field
+ * values are left out; a point with no field left cannot be written.
+ */
+export function encodeLine(
+  series: string,
+  fields: Readonly<Record<string, FieldValue>>,
+  time: number,
+  precision: Precision,
+): string | Unwritable {
+  let text = '';
+  for (const key in fields) {
+    const value = fields[key] as FieldValue;
+    let formatted: string;
     if ('int' in value) {
       if (!Number.isSafeInteger(value.int)) continue;
-      text = `${value.int}i`;
+      formatted = `${value.int}i`;
     } else {
       if (!Number.isFinite(value.float)) continue;
-      text = formatFloat(value.float);
+      formatted = formatFloat(value.float);
     }
     const name = escapeWith(key, KEY_SPECIAL, AMBIGUOUS_KEY, `field key "${key}"`);
     if (typeof name !== 'string') return name;
-    fields += `${fields === '' ? '' : ','}${name}=${text}`;
+    text += `${text === '' ? '' : ','}${name}=${formatted}`;
   }
-  if (fields === '') return { unwritable: 'no field has a finite value' };
-  return `${line} ${fields} ${scale(point.time, precision)}`;
+  if (text === '') return { unwritable: 'no field has a finite value' };
+  return `${series} ${text} ${scale(time, precision)}`;
+}
+
+/**
+ * One point as a line (without the newline), or why it cannot be written.
+ * @example encodePoint({ measurement: 'operations.total', tags: { stage: 'load' }, fields: { value: { float: 3 } }, time: 1000 }, 'ms')
+ *   // 'operations.total,stage=load value=3 1000'
+ */
+export function encodePoint(point: Point, precision: Precision): string | Unwritable {
+  const series = encodeSeries(point.measurement, point.tags);
+  return typeof series === 'string' ? encodeLine(series, point.fields, point.time, precision) : series;
 }
