@@ -1,11 +1,15 @@
 // The main example: a small lineage service with monitoring on. Serves the dashboard and
 // `/metrics` on 127.0.0.1:8080 (DATALINEAGE_DASHBOARD_PORT moves it); Ctrl-C stops it cleanly.
+// Its configuration is examples/monitoring-config.yaml (DATALINEAGE_CONFIG_FILE names another):
+// every exporter of the guide — Pushgateway, InfluxDB, Elasticsearch, OTLP — is turned on there.
 //
 // Environment knobs for demos and tests:
 //   EXAMPLE_SEED=42            workload seed (same seed, same operations)
 //   EXAMPLE_MAX_OPERATIONS=N   stop generating work after N operations, keep serving
 //   EXAMPLE_RATE=50            operations per second
 //   EXAMPLE_ALERT_MIN_DURATION=60  seconds high_error_rate must hold before it fires
+
+import { fileURLToPath } from 'node:url';
 import {
   AlertChannel,
   AlertCondition,
@@ -21,7 +25,10 @@ const seed = Number(process.env.EXAMPLE_SEED ?? 42);
 const maxOperations = Number(process.env.EXAMPLE_MAX_OPERATIONS ?? Number.POSITIVE_INFINITY);
 const rate = Number(process.env.EXAMPLE_RATE ?? 50);
 
-const monitoring = setupMonitoring({ serviceName: 'lineage-example' });
+const monitoring = setupMonitoring({
+  serviceName: 'lineage-example',
+  configFile: fileURLToPath(new URL('./monitoring-config.yaml', import.meta.url)),
+});
 const collector = monitoring.metricsCollector;
 
 // Explicit definitions give help text, units and buckets; the by-name calls below find them.

@@ -1,6 +1,21 @@
 // @datalineage/exporters — how metrics and logs leave the process. The public surface, by name.
 
 export {
+  ECS_VERSION,
+  type EcsDocItem,
+  EcsEncoder,
+  type EcsTarget,
+  encodeBulk,
+  parseBulkResponse,
+} from './elasticsearch/bulk.js';
+export {
+  ElasticsearchConfig,
+  type ElasticsearchIndexMode,
+  type ElasticsearchOptions,
+  type ElasticsearchSnakeOptions,
+} from './elasticsearch/config.js';
+export { ElasticsearchExporter, type LogExportSource } from './elasticsearch/exporter.js';
+export {
   ExporterManager,
   type ExporterManagerOptions,
   type ExporterStats,

@@ -19,6 +19,7 @@ import { createDashboardApp } from '@datalineage/dashboard';
 import {
   createMetricsHandler,
   createOtlpLogProcessor,
+  ExporterManager,
   type MetricsServer,
   PrometheusReader,
   startMetricsServer,
@@ -27,6 +28,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { configuredExporters } from './exporters-setup.js';
 import type { MonitoringStatus } from './status.js';
 
 export interface MonitoringOptions {
@@ -55,6 +57,12 @@ export class MonitoringSystem {
   readonly prometheusReader: PrometheusReader;
   /** The log aggregator (`monitoring.logAggregator.addLog(...)`, `.searchLogs(...)`). */
   readonly logAggregator: LogAggregator;
+  /**
+   * The exporter manager (`monitoring.exporterManager.addExporter(new InfluxDBExporter(…))`): the
+   * exporters of the `exporters` configuration are in it already, and it starts and stops (with a
+   * flush) with monitoring.
+   */
+  readonly exporterManager: ExporterManager;
   /** The alert manager (`monitoring.alertManager.addRule(...)`, `.addNotificationHandler(...)`). */
   readonly alertManager: AlertManager;
 
@@ -141,6 +149,17 @@ export class MonitoringSystem {
             ]
           : [],
     });
+    this.exporterManager = new ExporterManager({ metrics: this.metricsCollector });
+    // The Prometheus reader sits on the MeterProvider: what it collects is what /metrics shows,
+    // the collector's metrics and every OpenTelemetry instrument's.
+    const reader = this.prometheusReader;
+    for (const { exporter, settings } of configuredExporters(config.exporters, {
+      metrics: { collect: () => reader.collect() },
+      logs: this.logAggregator,
+      serviceName: config.serviceName,
+    })) {
+      this.exporterManager.addExporter(exporter, settings);
+    }
     this.bridge =
       options.meterProvider === undefined
         ? undefined
@@ -186,6 +205,7 @@ export class MonitoringSystem {
     this.metricsCollector.start();
     this.logAggregator.start();
     if (this.config.alerts.enabled) this.alertManager.start();
+    this.exporterManager.start();
     try {
       if (this.config.dashboard.enabled) await this.startDashboard();
       const endpoint = this.config.metrics.endpoint;
@@ -201,6 +221,7 @@ export class MonitoringSystem {
       this.metricsCollector.stop();
       await this.alertManager.stop();
       await this.logAggregator.stop();
+      await this.exporterManager.stop();
       throw error;
     }
     this.running = true;
@@ -214,6 +235,7 @@ export class MonitoringSystem {
     this.unwatchSignals();
     await this.alertManager.stop(); // waits for notifications in flight
     await this.logAggregator.stop(); // stores what is queued and flushes the OTLP export
+    await this.exporterManager.stop(); // a last collection, then every queue flushed
     try {
       await this.meterProvider.forceFlush();
     } catch (error) {
@@ -259,6 +281,7 @@ export class MonitoringSystem {
       metricsCollector: { ...this.metricsCollector.stats(), running: this.running },
       logAggregator: this.logAggregator.stats(),
       alertManager: { enabled: this.config.alerts.enabled, ...this.alertManager.status() },
+      exporters: this.exporterManager.stats(),
       dashboard: {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,

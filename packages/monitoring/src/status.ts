@@ -1,5 +1,6 @@
 // The shape of getMonitoringStatus(): each component's running state and figures.
 import type { AlertManagerStatus, LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
+import type { ExporterStats } from '@datalineage/exporters';
 
 export interface ServerStatus {
   enabled: boolean;
@@ -17,6 +18,8 @@ export interface MonitoringStatus {
   metricsCollector: MetricsCollectorStats;
   logAggregator: LogAggregatorStats;
   alertManager: AlertManagerStatus & { enabled: boolean };
+  /** Each exporter's figures (exported, failed, dropped by reason, queued, last error), by name. */
+  exporters: Record<string, ExporterStats>;
   dashboard: ServerStatus;
   metricsEndpoint: ServerStatus;
 }

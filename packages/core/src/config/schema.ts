@@ -428,8 +428,8 @@ export interface ElasticsearchExporterConfig extends ExportRunConfig {
   readonly url: string;
   /** Daily indices are `<index_prefix>-YYYY.MM.DD`. @default 'datalineagepy' */
   readonly indexPrefix: string;
-  /** `daily` indices, or one `datastream`. @default 'daily' */
-  readonly index: 'daily' | 'datastream';
+  /** `daily` indices, or one `datastream`. @default 'daily', or 'datastream' when `dataStream` is given */
+  readonly index?: 'daily' | 'datastream';
   /** The data stream's name when `index` is `datastream`. @default 'logs-datalineage-default' */
   readonly dataStream?: string;
   /** @default undefined */
@@ -741,7 +741,7 @@ export const monitoringConfigSchema = z.strictObject({
       enabled: z.boolean().default(false),
       url: httpUrl().default('http://localhost:9200'),
       indexPrefix: z.string().min(1).default('datalineagepy'),
-      index: z.enum(['daily', 'datastream']).default('daily'),
+      index: z.enum(['daily', 'datastream']).optional(),
       dataStream: z.string().min(1).optional(),
       username: z.string().optional(),
       password: z.string().optional(),

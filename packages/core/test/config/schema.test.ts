@@ -72,7 +72,7 @@ describe('defaults', () => {
       timeout: 10,
       maxQueueSize: 100_000,
     });
-    expect(config.exporters.elasticsearch).toMatchObject({ index: 'daily', interval: 5 });
+    expect(config.exporters.elasticsearch).toMatchObject({ interval: 5, indexPrefix: 'datalineagepy' });
     expect(config.exporters.otlp).toEqual({ enabled: false, headers: {}, interval: 60, timeout: 10 });
     expect(config.exporters.influxdb.url).toBe('http://localhost:8086');
     expect(config.exporters.elasticsearch.indexPrefix).toBe('datalineagepy');

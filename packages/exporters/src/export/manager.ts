@@ -366,11 +366,14 @@ class Slot<T> {
     }
   }
 
-  async close(deadline: number): Promise<void> {
+  /** Pause, flush, and say goodbye; `detach` too when the exporter is being removed. */
+  async close(deadline: number, detach: boolean): Promise<void> {
     this.pause();
     await this.flush(deadline);
-    this.detach?.();
-    this.detach = undefined;
+    if (detach) {
+      this.detach?.();
+      this.detach = undefined;
+    }
     if (this.exporter.shutdown !== undefined) {
       const controller = new AbortController();
       const timer = setTimeout(
@@ -525,7 +528,7 @@ export class ExporterManager {
     const slot = this.slots.get(name);
     if (slot === undefined) return false;
     this.slots.delete(name);
-    await slot.close(this.context.now() + deadlineMs);
+    await slot.close(this.context.now() + deadlineMs, true);
     return true;
   }
 
@@ -542,12 +545,13 @@ export class ExporterManager {
   /**
    * Collect a last time, flush every queue (all exporters at once) within `deadlineMs`, then let
    * exporters say goodbye (a Pushgateway delete). What is still queued at the deadline is dropped
-   * and counted as `shutdown`. Safe to call more than once.
+   * and counted as `shutdown`. Exporters stay attached (log records keep queueing), so `start()`
+   * resumes them. Safe to call more than once.
    */
   async stop(deadlineMs = 10_000): Promise<void> {
     this.running = false;
     const deadline = this.context.now() + deadlineMs;
-    await Promise.all([...this.slots.values()].map((slot) => slot.close(deadline).catch(() => {})));
+    await Promise.all([...this.slots.values()].map((slot) => slot.close(deadline, false).catch(() => {})));
   }
 
   /**
