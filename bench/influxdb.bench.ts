@@ -2,6 +2,7 @@
 // `Point.toLineProtocol()` (@influxdata/influxdb-client) in the same process, and the end-to-end
 // rate of the exporter (collect → queue → batches → a real InfluxDB 1.x from Debian) for 100,000
 // points. Run by `npm run bench:exporters`.
+import { pathToFileURL } from 'node:url';
 import { Point as ClientPoint } from '@influxdata/influxdb-client';
 import { MetricsCollector } from '../packages/core/src/index.js';
 import { ExporterManager } from '../packages/exporters/src/export/manager.js';
@@ -112,7 +113,7 @@ export async function pushCase(): Promise<{ seconds: number; points: number; sto
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const encoding = await encodingCase();
   for (const [name, rate] of Object.entries(encoding.medians))
     console.log(`${encoding.name} ${name}: ${Math.round(rate)} points/s`);

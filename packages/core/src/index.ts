@@ -24,8 +24,8 @@ export {
   type AlertManagerStatus,
   AlertMetricReader,
 } from './alerts/manager.js';
-export type { RoutingOptions } from './alerts/notifier.js';
 export { toSamples } from './alerts/metric-samples.js';
+export type { RoutingOptions } from './alerts/notifier.js';
 export { type Aggregation, AlertRule, AlertRuleError, type AlertRuleOptions } from './alerts/rule.js';
 export type { HistogramBuckets, SeriesSample } from './alerts/samples.js';
 export { type Silence, SilenceError, type SilenceInput } from './alerts/silences.js';
@@ -46,14 +46,12 @@ export {
   type DashboardConfig,
   DEFAULT_CONFIG,
   type DiagnosticsConfig,
+  type ElasticsearchExporterConfig,
   ENVIRONMENT_VARIABLES,
   type EnvironmentVariable,
-  type ElasticsearchExporterConfig,
   type ExportersConfig,
   type ExportRunConfig,
   type InfluxDbExporterConfig,
-  type OtlpExporterConfig,
-  type PrometheusExporterConfig,
   type LoadConfigOptions,
   type LogRedactionConfig,
   type LogSamplingConfig,
@@ -64,6 +62,8 @@ export {
   type MonitoringConfig,
   type MonitoringConfigInput,
   monitoringConfigSchema,
+  type OtlpExporterConfig,
+  type PrometheusExporterConfig,
   parseConfig,
 } from './config/index.js';
 export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';

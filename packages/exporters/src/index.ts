@@ -33,7 +33,14 @@ export {
 export { InfluxDBConfig, type InfluxDBConfigOptions } from './influxdb/config.js';
 export { InfluxDBExporter } from './influxdb/exporter.js';
 export { encodePoint, type FieldValue, type Point, type Precision } from './influxdb/line-protocol.js';
-export { createOtlpLogProcessor, type OtlpLogExportOptions } from './otlp/logs.js';
+export { createOtlpLogProcessor, type OtlpLogExportOptions, OtlpLogProcessor } from './otlp/logs.js';
+export {
+  createOtlpMetricReader,
+  type OtlpMetricExportOptions,
+  OtlpMetricReader,
+  type OtlpTemporality,
+} from './otlp/metrics.js';
+export type { OtlpCompression, OtlpExportStats, OtlpProtocol } from './otlp/options.js';
 export {
   CONTENT_TYPES,
   type ExpositionFormat,

@@ -19,8 +19,11 @@ import { createDashboardApp } from '@datalineage/dashboard';
 import {
   createMetricsHandler,
   createOtlpLogProcessor,
+  createOtlpMetricReader,
   ExporterManager,
   type MetricsServer,
+  type OtlpLogProcessor,
+  type OtlpMetricReader,
   PrometheusReader,
   startMetricsServer,
 } from '@datalineage/exporters';
@@ -66,6 +69,10 @@ export class MonitoringSystem {
   /** The alert manager (`monitoring.alertManager.addRule(...)`, `.addNotificationHandler(...)`). */
   readonly alertManager: AlertManager;
 
+  /** OTLP metric export (`exporters.otlp`), a reader on the MeterProvider. */
+  private readonly otlpMetricReader: OtlpMetricReader | undefined;
+  /** OTLP log export (`logs.otlp`), a processor on the log aggregator. */
+  private readonly otlpLogProcessor: OtlpLogProcessor | undefined;
   private running = false;
   /** start() and stop() run one after another, in call order, never interleaved. */
   private transition: Promise<void> = Promise.resolve();
@@ -105,9 +112,27 @@ export class MonitoringSystem {
       delivery: { timeoutMs: alerts.delivery.timeout * 1000, retries: alerts.delivery.retries },
       routing: routingOf(config),
     });
+    const otlpMetrics = config.exporters.otlp;
+    this.otlpMetricReader = otlpMetrics.enabled
+      ? createOtlpMetricReader({
+          ...(otlpMetrics.url === undefined ? {} : { url: otlpMetrics.url }),
+          ...(otlpMetrics.protocol === undefined ? {} : { protocol: otlpMetrics.protocol }),
+          ...(otlpMetrics.compression === undefined ? {} : { compression: otlpMetrics.compression }),
+          headers: otlpMetrics.headers,
+          exportIntervalMillis: otlpMetrics.interval * 1000,
+          // OpenTelemetry refuses a timeout longer than the interval (exports would overlap).
+          timeoutMillis: Math.min(otlpMetrics.timeout, otlpMetrics.interval) * 1000,
+          metricProducers: [producer],
+        })
+      : undefined;
     this.meterProvider = new MeterProvider({
       resource,
-      readers: [this.prometheusReader, this.alertManager.reader, ...extra],
+      readers: [
+        this.prometheusReader,
+        this.alertManager.reader,
+        ...(this.otlpMetricReader === undefined ? [] : [this.otlpMetricReader]),
+        ...extra,
+      ],
     });
     // Channels, then rules, from the configuration: a bad one throws here, at setup.
     for (const { type, name, ...channel } of alerts.channels) {
@@ -125,6 +150,17 @@ export class MonitoringSystem {
     }
     const logs = config.logs;
     const otlp = logs.otlp;
+    this.otlpLogProcessor =
+      logs.enabled && otlp.enabled
+        ? createOtlpLogProcessor({
+            ...(otlp.url === undefined ? {} : { url: otlp.url }),
+            ...(otlp.protocol === undefined ? {} : { protocol: otlp.protocol }),
+            ...(otlp.compression === undefined ? {} : { compression: otlp.compression }),
+            headers: otlp.headers,
+            exportIntervalMillis: otlp.exportIntervalMillis,
+            maxQueueSize: logs.processingQueueSize,
+          })
+        : undefined;
     this.logAggregator = new LogAggregator({
       enabled: logs.enabled,
       maxEntries: logs.maxEntries,
@@ -137,17 +173,7 @@ export class MonitoringSystem {
       searchTimeBudgetMs: logs.searchTimeBudgetMs,
       resource,
       metrics: this.metricsCollector,
-      exportProcessors:
-        logs.enabled && otlp.enabled
-          ? [
-              createOtlpLogProcessor({
-                ...(otlp.url === undefined ? {} : { url: otlp.url }),
-                headers: otlp.headers,
-                exportIntervalMillis: otlp.exportIntervalMillis,
-                maxQueueSize: logs.processingQueueSize,
-              }),
-            ]
-          : [],
+      exportProcessors: this.otlpLogProcessor === undefined ? [] : [this.otlpLogProcessor],
     });
     this.exporterManager = new ExporterManager({ metrics: this.metricsCollector });
     // The Prometheus reader sits on the MeterProvider: what it collects is what /metrics shows,
@@ -282,6 +308,10 @@ export class MonitoringSystem {
       logAggregator: this.logAggregator.stats(),
       alertManager: { enabled: this.config.alerts.enabled, ...this.alertManager.status() },
       exporters: this.exporterManager.stats(),
+      otlp: {
+        ...(this.otlpMetricReader === undefined ? {} : { metrics: this.otlpMetricReader.stats() }),
+        ...(this.otlpLogProcessor === undefined ? {} : { logs: this.otlpLogProcessor.stats() }),
+      },
       dashboard: {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,

@@ -1,6 +1,6 @@
 // The shape of getMonitoringStatus(): each component's running state and figures.
 import type { AlertManagerStatus, LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
-import type { ExporterStats } from '@datalineage/exporters';
+import type { ExporterStats, OtlpExportStats } from '@datalineage/exporters';
 
 export interface ServerStatus {
   enabled: boolean;
@@ -20,6 +20,8 @@ export interface MonitoringStatus {
   alertManager: AlertManagerStatus & { enabled: boolean };
   /** Each exporter's figures (exported, failed, dropped by reason, queued, last error), by name. */
   exporters: Record<string, ExporterStats>;
+  /** OTLP export of metrics (`exporters.otlp`) and logs (`logs.otlp`), when on. */
+  otlp: { metrics?: OtlpExportStats; logs?: OtlpExportStats };
   dashboard: ServerStatus;
   metricsEndpoint: ServerStatus;
 }

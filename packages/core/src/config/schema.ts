@@ -327,6 +327,14 @@ export interface LogsOtlpConfig {
    */
   readonly headers: Readonly<Record<string, string>>;
   /**
+   * `http/protobuf` or `http/json`. When absent, OTEL_EXPORTER_OTLP_LOGS_PROTOCOL or
+   * OTEL_EXPORTER_OTLP_PROTOCOL apply, else http/protobuf.
+   * @default undefined
+   */
+  readonly protocol?: 'http/protobuf' | 'http/json';
+  /** `gzip` or `none`. @default undefined (OTEL_EXPORTER_OTLP_COMPRESSION, else none) */
+  readonly compression?: 'gzip' | 'none';
+  /**
    * Milliseconds between batch exports.
    * @default 1000
    */
@@ -462,7 +470,7 @@ export interface OtlpExporterConfig {
   readonly compression?: 'gzip' | 'none';
   /** Seconds between exports; must be > 0. @default 60 */
   readonly interval: number;
-  /** Seconds one export may take; must be > 0. @default 10 */
+  /** Seconds one export may take (at most `interval`: exports never overlap); must be > 0. @default 10 */
   readonly timeout: number;
 }
 
@@ -706,6 +714,8 @@ export const monitoringConfigSchema = z.strictObject({
       enabled: z.boolean().default(false),
       url: httpUrl().optional(),
       headers: stringRecord(),
+      protocol: z.enum(['http/protobuf', 'http/json']).optional(),
+      compression: z.enum(['gzip', 'none']).optional(),
       exportIntervalMillis: atLeast(1, 1000),
     }),
     searchTimeBudgetMs: atLeast(1, 2000),

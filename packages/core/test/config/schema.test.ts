@@ -158,11 +158,7 @@ describe('validation rules', () => {
       'URL',
     ],
     [{ exporters: { influxdb: { url: 'ftp://db' } } }, 'exporters.influxdb.url', 'expected an http(s) URL'],
-    [
-      { exporters: { prometheus: { interval: 0 } } },
-      'exporters.prometheus.interval',
-      'greater than 0',
-    ],
+    [{ exporters: { prometheus: { interval: 0 } } }, 'exporters.prometheus.interval', 'greater than 0'],
     [{ resourceAttributes: { team: 1 } }, 'resourceAttributes.team', 'expected a string, got 1'],
     [{ dashboard: 8080 }, 'dashboard', 'expected an object, got 8080'],
   ])('reject %j at %s', (input, path, message) => {
