@@ -235,3 +235,59 @@ describe('InfluxDBExporter with a real InfluxDB', () => {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+describe('InfluxDB 2.x writes', () => {
+  // A TEST SERVER for the 2.x write contract (POST /api/v2/write?org&bucket&precision with
+  // `Authorization: Token …`, 204 on success): Debian ships InfluxDB 1.6, which has no v2 API.
+  it('go to /api/v2/write with org, bucket, precision and the token, which never shows in the status', async () => {
+    const { createServer } = await import('node:http');
+    const seen: Array<{ url: string; authorization: string | undefined; body: string }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        seen.push({ url: request.url ?? '', authorization: request.headers.authorization, body });
+        response
+          .writeHead(seen.length === 1 ? 401 : 204)
+          .end(seen.length === 1 ? '{"code":"unauthorized"}' : '');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const collector = new MetricsCollector();
+      collector.setGauge('queue.size', 3);
+      const manager = new ExporterManager({
+        now: () => 1_800_000_000_000,
+        defaults: { backoffMs: 0, maxBackoffMs: 0 },
+      });
+      manager.addExporter(
+        new InfluxDBExporter(
+          new InfluxDBConfig({
+            url: `http://127.0.0.1:${port}`,
+            org: 'acme',
+            bucket: 'metrics',
+            token: 'tok-123-secret',
+            precision: 's',
+          }),
+          collector,
+        ),
+      );
+      await manager.exportNow();
+      const refused = manager.stats().influxdb;
+      expect(refused?.lastError).toMatch(
+        /HTTP 401 \(check the credentials: username\/password, token or API key\)/,
+      );
+      expect(refused?.dropped.rejected).toBeGreaterThan(0);
+      await manager.exportNow();
+      expect(seen[1]?.url).toBe('/api/v2/write?org=acme&bucket=metrics&precision=s');
+      expect(seen[1]?.authorization).toBe('Token tok-123-secret');
+      expect(seen[1]?.body).toContain('queue.size value=3 1800000000\n');
+      expect(JSON.stringify(manager.stats())).not.toContain('tok-123-secret');
+    } finally {
+      server.close();
+    }
+  });
+});
