@@ -1,5 +1,6 @@
 // @datalineage/core — the metrics collector, its OpenTelemetry bridge, naming rules and the
 // SDK's diagnostics. The public surface, by name.
+export { bucketQuantile } from './alerts/aggregate.js';
 export { ChannelConfigError, createChannel } from './alerts/channels/create.js';
 export {
   DeliveryError,
@@ -27,7 +28,17 @@ export {
 export { toSamples } from './alerts/metric-samples.js';
 export type { RoutingOptions } from './alerts/notifier.js';
 export { type Aggregation, AlertRule, AlertRuleError, type AlertRuleOptions } from './alerts/rule.js';
-export type { HistogramBuckets, SeriesSample } from './alerts/samples.js';
+export {
+  compileLabelMatchers,
+  formatSeriesKey,
+  type HistogramBuckets,
+  type LabelMatchers,
+  SampleHistory,
+  type SampleHistoryOptions,
+  type SelectedSeries,
+  type SeriesSample,
+  type SeriesSamples,
+} from './alerts/samples.js';
 export { type Silence, SilenceError, type SilenceInput } from './alerts/silences.js';
 export {
   AlertChannel,
@@ -43,6 +54,7 @@ export {
   ConfigError,
   type ConfigIssue,
   type ConfigSource,
+  type DashboardAuthConfig,
   type DashboardConfig,
   DEFAULT_CONFIG,
   type DiagnosticsConfig,

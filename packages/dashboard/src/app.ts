@@ -1,81 +1,179 @@
-// The dashboard web app (Hono). For now: a plain status page, the status JSON, health probes and
-// the Prometheus `/metrics` endpoint mounted from the exporters package by the facade.
+// The dashboard web app (Hono): security first (headers on every answer, the Host check against
+// DNS rebinding, authentication, CSRF on mutations), then the JSON API over the in-memory
+// readers — status, metrics history, alerts, logs, live events — the page's static files,
+// `/metrics` for Prometheus and the health probes.
+import { diagnostics } from '@datalineage/core';
 import { Hono } from 'hono';
-import { html } from 'hono/html';
+import { type AlertSource, alertRoutes } from './api/alerts.js';
+import { apiError, BadRequest } from './api/errors.js';
+import { type EventStreams, eventRoutes } from './api/events.js';
+import { type LogSource, logRoutes } from './api/logs.js';
+import { metricRoutes, RANGES } from './api/metrics.js';
+import { type Asset, loadAssets } from './assets.js';
+import type { MetricHistory } from './history.js';
+import { authentication, authMode, type DashboardAuth, LoginLimiter } from './security/auth.js';
+import { CsrfTokens, csrfProtection } from './security/csrf.js';
+import { hostCheck, securityHeaders } from './security/headers.js';
 
 export interface DashboardAppOptions {
-  /** A JSON-serialisable snapshot of the monitoring system's status. */
+  /** A JSON-serialisable snapshot of the monitoring system's status (secrets masked). */
   getStatus: () => Record<string, unknown>;
+  /** The charts' history; without it the metrics API lists nothing. */
+  history?: MetricHistory;
+  /** The log aggregator, for search, patterns and the live tail. */
+  logs?: LogSource;
+  /** The alert manager, for alerts, acknowledge and silences. */
+  alerts?: AlertSource;
   /** Serves the Prometheus exposition at `/metrics` when given. */
   metricsHandler?: (request: Request) => Promise<Response>;
+  /** Credentials; none means no authentication. */
+  auth?: DashboardAuth;
   /**
-   * Page title.
-   * @default 'DataLineage Monitoring'
+   * Without authentication, only requests addressed to these host names (besides the loopback
+   * names) are answered; `false` turns the check off (a non-loopback host served on purpose).
+   * @default []
    */
+  allowedHosts?: readonly string[] | false;
+  /** Whether the server speaks HTTPS (for HSTS). @default false */
+  https?: boolean;
+  /** Whether monitoring has started: `/readyz` answers 503 until then. @default () => true */
+  ready?: () => boolean;
+  /** The client address of a request, for the login limiter. @default 'unknown' */
+  clientOf?: (request: Request, env: unknown) => string;
+  /** @default 'DataLineage Monitoring' */
   title?: string;
-  /**
-   * Seconds between page refreshes.
-   * @default 30
-   */
+  /** Seconds between polls when live events fail. @default 30 */
   autoRefresh?: number;
   /** @default 'dark' */
   theme?: 'dark' | 'light';
+  /** Live event streams open at once at most. @default 100 */
+  maxEventClients?: number;
+  /** Log every request through the diagnostics. @default false */
+  debug?: boolean;
+  /** Shown in the session. @default '0.1.0' */
+  version?: string;
+  /** Clock (epoch ms), for tests. @default Date.now */
+  now?: () => number;
+  /** The page's files; tests pass their own. @default the package's public/ and uPlot */
+  assets?: ReadonlyMap<string, Asset>;
 }
 
-const STYLE = {
-  dark: 'body{background:#111827;color:#e5e7eb}a{color:#93c5fd}td,th{border-color:#374151}',
-  light: 'body{background:#fff;color:#111827}a{color:#1d4ed8}td,th{border-color:#d1d5db}',
-};
+export interface DashboardApp {
+  readonly app: Hono;
+  /** Live event streams; `closeAll()` ends them (the server is stopping). */
+  readonly events: EventStreams;
+}
+
+/** Paths that need no credentials: probes, and in bearer mode the page's static files. */
+function openPaths(mode: ReturnType<typeof authMode>): (path: string) => boolean {
+  return (path) =>
+    path === '/healthz' ||
+    path === '/readyz' ||
+    (mode === 'bearer' && (path === '/' || path.startsWith('/assets/') || path === '/favicon.ico'));
+}
 
 export function createDashboardApp(options: DashboardAppOptions): Hono {
-  const app = new Hono();
-  const title = options.title ?? 'DataLineage Monitoring';
-  const theme = options.theme ?? 'dark';
+  return createDashboard(options).app;
+}
 
-  app.use('*', async (c, next) => {
-    await next();
-    c.header(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'",
-    );
-    c.header('X-Content-Type-Options', 'nosniff');
+export function createDashboard(options: DashboardAppOptions): DashboardApp {
+  const now = options.now ?? Date.now;
+  const mode = authMode(options.auth);
+  const csrf = new CsrfTokens();
+  const assets = options.assets ?? loadAssets();
+  const app = new Hono<{ Variables: { principal: string } }>();
+
+  app.onError((error, c) => {
+    if (error instanceof BadRequest) return apiError(c, 400, 'bad_request', error.message);
+    diagnostics.warnOnce('DLM_DASHBOARD_ERROR', String(error), `dashboard request failed: ${String(error)}`);
+    return apiError(c, 500 as never, 'unavailable', 'internal error; see the SDK diagnostics');
   });
+  app.notFound((c) => apiError(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path}`));
+
+  if (options.debug === true) {
+    app.use('*', async (c, next) => {
+      const started = performance.now();
+      await next();
+      diagnostics.info(
+        'DLM_DASHBOARD_REQUEST',
+        `${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)} ms`,
+      );
+    });
+  }
+  app.use('*', securityHeaders({ https: options.https ?? false }));
+  app.use(
+    '*',
+    hostCheck({
+      enabled: mode === 'none' && options.allowedHosts !== false,
+      allowedHosts: options.allowedHosts === false ? [] : (options.allowedHosts ?? []),
+    }),
+  );
+  app.use(
+    '*',
+    authentication({
+      auth: options.auth,
+      open: openPaths(mode),
+      clientOf: options.clientOf ?? (() => 'unknown'),
+      limiter: new LoginLimiter(10, 60_000, 10_000, now),
+    }),
+  );
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use('/api/*', csrfProtection(csrf));
 
   app.get('/healthz', (c) => c.text('ok\n'));
-  app.get('/readyz', (c) => c.text('ok\n'));
+  app.get('/readyz', (c) =>
+    (options.ready ?? (() => true))() ? c.text('ok\n') : c.text('not ready\n', 503),
+  );
+
+  app.get('/api/session', (c) =>
+    c.json({
+      title: options.title ?? 'DataLineage Monitoring',
+      theme: options.theme ?? 'dark',
+      autoRefresh: options.autoRefresh ?? 30,
+      sampleInterval: (options.history?.intervalMs ?? 5000) / 1000,
+      maxDataPoints: options.history?.maxDataPoints ?? 0,
+      ranges: Object.keys(RANGES),
+      auth: mode,
+      csrfToken: csrf.tokenFor(c.get('principal')),
+      version: options.version ?? '0.1.0',
+    }),
+  );
   app.get('/api/status', (c) => c.json(options.getStatus()));
+  const api = app as unknown as Hono;
+  metricRoutes(api, options.history, now);
+  logRoutes(api, options.logs);
+  alertRoutes(api, options.alerts, now);
+  const events = eventRoutes(api, {
+    history: options.history,
+    logs: options.logs,
+    alerts: options.alerts,
+    status: options.getStatus,
+    now,
+    intervalMs: (options.autoRefresh ?? 30) * 1000,
+    maxClients: options.maxEventClients ?? 100,
+  });
 
   const metricsHandler = options.metricsHandler;
   if (metricsHandler !== undefined) app.on(['GET', 'HEAD'], '/metrics', (c) => metricsHandler(c.req.raw));
 
-  app.get('/', (c) => {
-    const status = options.getStatus();
-    // Every value goes through hono's html template, which escapes it: nothing renders as markup.
-    const rows = Object.entries(status).map(
-      ([key, value]) => html`<tr><th>${key}</th><td><pre>${JSON.stringify(value, null, 2)}</pre></td></tr>`,
-    );
-    return c.html(html`<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <meta http-equiv="refresh" content="${options.autoRefresh ?? 30}" />
-    <title>${title}</title>
-    <style>
-      body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}
-      td,th{border:1px solid;padding:.4rem .8rem;text-align:left;vertical-align:top}pre{margin:0}
-      ${STYLE[theme]}
-    </style>
-  </head>
-  <body>
-    <h1>${title}</h1>
-    <p><a href="/metrics">/metrics</a> · <a href="/api/status">/api/status</a></p>
-    <table>
-      ${rows}
-    </table>
-  </body>
-</html>`);
+  app.on(['GET', 'HEAD'], ['/', '/assets/*'], (c) => {
+    const entry = assets.get(c.req.path);
+    if (entry === undefined) return apiError(c, 404, 'not_found', `no file ${c.req.path}`);
+    c.header('ETag', entry.etag);
+    c.header('Cache-Control', 'no-cache');
+    c.header('Vary', 'Accept-Encoding');
+    if (c.req.header('if-none-match') === entry.etag) return c.body(null, 304);
+    c.header('Content-Type', entry.type);
+    if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+      c.header('Content-Encoding', 'gzip');
+      return c.body(new Uint8Array(entry.gzip));
+    }
+    return c.body(new Uint8Array(entry.body));
   });
+  app.get('/favicon.ico', (c) => c.redirect('/assets/favicon.svg', 301));
 
-  return app;
+  return { app: api, events };
 }

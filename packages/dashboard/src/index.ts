@@ -1,2 +1,26 @@
-// @datalineage/dashboard — the monitoring web app. The public surface, by name.
-export { createDashboardApp, type DashboardAppOptions } from './app.js';
+// @datalineage/dashboard — the web dashboard: the Hono app, its server, and the charts' history.
+// The public surface, by name.
+export type { AlertSource } from './api/alerts.js';
+export type { ApiErrorCode } from './api/errors.js';
+export type { EventStreams } from './api/events.js';
+export type { LogSource } from './api/logs.js';
+export { createDashboard, createDashboardApp, type DashboardApp, type DashboardAppOptions } from './app.js';
+export { type Asset, loadAssets, payloadSize } from './assets.js';
+export {
+  type ChartKind,
+  type ChartPoint,
+  type ChartSeries,
+  HistoryReader,
+  MetricHistory,
+  type MetricHistoryOptions,
+  type MetricListing,
+} from './history.js';
+export { type AuthMode, type DashboardAuth, LoginLimiter } from './security/auth.js';
+export { CONTENT_SECURITY_POLICY } from './security/headers.js';
+export {
+  DashboardConfigError,
+  type DashboardServer,
+  type DashboardServerOptions,
+  isLoopback,
+  startDashboardServer,
+} from './server.js';

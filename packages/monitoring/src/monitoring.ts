@@ -15,7 +15,12 @@ import {
   type RoutingOptions,
   type TimedDecorator,
 } from '@datalineage/core';
-import { createDashboardApp } from '@datalineage/dashboard';
+import {
+  type DashboardServer,
+  HistoryReader,
+  MetricHistory,
+  startDashboardServer,
+} from '@datalineage/dashboard';
 import {
   createMetricsHandler,
   createOtlpLogProcessor,
@@ -78,8 +83,9 @@ export class MonitoringSystem {
   private transition: Promise<void> = Promise.resolve();
   private readonly bridge: MeterProviderBridge | undefined;
   private startedAt: number | undefined;
-  private dashboardServer: ServerType | undefined;
-  private dashboardUrl: string | undefined;
+  private dashboardServer: DashboardServer | undefined;
+  /** The dashboard charts' history, sampled through its own reader on the MeterProvider. */
+  private readonly history: MetricHistory;
   private metricsServer: MetricsServer | undefined;
 
   constructor(config: MonitoringConfig, options: MonitoringOptions = {}) {
@@ -125,10 +131,17 @@ export class MonitoringSystem {
           metricProducers: [producer],
         })
       : undefined;
+    const historyReader = new HistoryReader({ metricProducers: [producer] });
+    this.history = new MetricHistory({
+      reader: historyReader,
+      intervalMs: config.dashboard.sampleInterval * 1000,
+      maxDataPoints: config.dashboard.maxDataPoints,
+    });
     this.meterProvider = new MeterProvider({
       resource,
       readers: [
         this.prometheusReader,
+        historyReader,
         this.alertManager.reader,
         ...(this.otlpMetricReader === undefined ? [] : [this.otlpMetricReader]),
         ...extra,
@@ -315,7 +328,7 @@ export class MonitoringSystem {
       dashboard: {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,
-        url: this.dashboardUrl,
+        url: this.dashboardServer?.url,
       },
       metricsEndpoint: {
         enabled: this.config.metrics.endpoint.enabled,
@@ -327,7 +340,7 @@ export class MonitoringSystem {
 
   /** Where the dashboard listens once started (`http://127.0.0.1:8080`). */
   get dashboardAddress(): string | undefined {
-    return this.dashboardUrl;
+    return this.dashboardServer?.url;
   }
 
   /** Time a function under the name of an operation, as the guide's `monitor_function` decorator. */
@@ -336,46 +349,31 @@ export class MonitoringSystem {
   }
 
   private async startDashboard(): Promise<void> {
-    const { host, port, autoRefresh, theme } = this.config.dashboard;
-    const app = createDashboardApp({
+    const dashboard = this.config.dashboard;
+    this.dashboardServer = await startDashboardServer({
+      host: dashboard.host,
+      port: dashboard.port,
+      auth: dashboard.auth,
+      allowUnauthenticated: dashboard.allowUnauthenticated,
+      tls: dashboard.tls,
+      debug: dashboard.debug,
+      autoRefresh: dashboard.autoRefresh,
+      theme: dashboard.theme,
       getStatus: () => ({ ...this.getMonitoringStatus() }),
-      metricsHandler: this.config.metrics.enabled ? createMetricsHandler(this.prometheusReader) : undefined,
-      autoRefresh,
-      theme,
+      history: this.history,
+      logs: this.logAggregator,
+      alerts: this.alertManager,
+      ready: () => this.running,
+      ...(this.config.metrics.enabled ? { metricsHandler: createMetricsHandler(this.prometheusReader) } : {}),
     });
-    this.dashboardServer = await new Promise<ServerType>((resolve, reject) => {
-      const failed = (error: NodeJS.ErrnoException): void =>
-        reject(
-          new Error(
-            error.code === 'EADDRINUSE'
-              ? `Dashboard port ${host}:${port} is already in use: set dashboard.port (or DATALINEAGE_DASHBOARD_PORT) to a free port.`
-              : `Dashboard could not listen on ${host}:${port}: ${error.message}`,
-            { cause: error },
-          ),
-        );
-      const server = serve({ fetch: app.fetch, hostname: host, port }, () => {
-        server.off('error', failed);
-        // Errors after listening (a broken client socket, say) must not go unheard or crash the app.
-        server.on('error', (error: Error) => diagnostics.error('DLM_DASHBOARD_SERVER', error.message));
-        resolve(server);
-      });
-      server.once('error', failed);
-    });
-    const address = this.dashboardServer.address() as AddressInfo;
-    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.dashboardUrl = `http://${shownHost}:${address.port}`;
+    this.history.start();
   }
 
   private async closeServers(): Promise<void> {
+    this.history.stop();
     const dashboard = this.dashboardServer;
     this.dashboardServer = undefined;
-    this.dashboardUrl = undefined;
-    if (dashboard !== undefined) {
-      await new Promise<void>((resolve) => {
-        dashboard.close(() => resolve());
-        if ('closeAllConnections' in dashboard) dashboard.closeAllConnections();
-      });
-    }
+    await dashboard?.close();
     const metricsServer = this.metricsServer;
     this.metricsServer = undefined;
     await metricsServer?.close();

@@ -42,6 +42,24 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<EnvironmentVariable> = deepFre
     description: 'TCP port of the dashboard.',
   },
   {
+    name: 'DATALINEAGE_DASHBOARD_USERNAME',
+    path: 'dashboard.auth.username',
+    type: 'string',
+    description: 'Dashboard basic-auth user (with DATALINEAGE_DASHBOARD_PASSWORD).',
+  },
+  {
+    name: 'DATALINEAGE_DASHBOARD_PASSWORD',
+    path: 'dashboard.auth.password',
+    type: 'string',
+    description: 'Dashboard basic-auth password.',
+  },
+  {
+    name: 'DATALINEAGE_DASHBOARD_TOKEN',
+    path: 'dashboard.auth.token',
+    type: 'string',
+    description: 'Dashboard bearer token (instead of a user and password).',
+  },
+  {
     name: 'DATALINEAGE_METRICS_RETENTION',
     path: 'metrics.retentionPeriod',
     type: 'number',

@@ -8,6 +8,7 @@ export { loadConfig, parseConfig } from './load.js';
 export type {
   AlertRuleConfig,
   AlertsConfig,
+  DashboardAuthConfig,
   DashboardConfig,
   DiagnosticsConfig,
   DiagnosticsLevel,

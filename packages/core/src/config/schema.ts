@@ -46,6 +46,31 @@ export interface DashboardConfig {
   readonly maxDataPoints: number;
   /** @default 'dark' */
   readonly theme: 'dark' | 'light';
+  /**
+   * Seconds between samples of the charts' history; must be > 0.
+   * @default 5
+   */
+  readonly sampleInterval: number;
+  /** Who may see the dashboard: basic auth (username and password) or a bearer token. */
+  readonly auth: DashboardAuthConfig;
+  /**
+   * Serve a non-loopback host without authentication anyway (behind an authenticating proxy,
+   * say). Without it, the dashboard refuses to start there unauthenticated.
+   * @default false
+   */
+  readonly allowUnauthenticated: boolean;
+  /** HTTPS: PEM key and certificate files. Both or neither. */
+  readonly tls: { readonly keyFile?: string; readonly certFile?: string };
+}
+
+/** Dashboard credentials; give a username and password, or a token, or nothing. */
+export interface DashboardAuthConfig {
+  /** @default undefined */
+  readonly username?: string;
+  /** @default undefined */
+  readonly password?: string;
+  /** @default undefined */
+  readonly token?: string;
 }
 
 /** Summaries: quantiles over a sliding time window. */
@@ -595,6 +620,36 @@ export const monitoringConfigSchema = z.strictObject({
     autoRefresh: positive(30),
     maxDataPoints: atLeast(2, 100),
     theme: z.enum(['dark', 'light']).default('dark'),
+    sampleInterval: positive(5),
+    auth: section({
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      token: z.string().min(16, 'a bearer token needs at least 16 characters').optional(),
+    }).superRefine((auth, ctx) => {
+      if ((auth.username === undefined) !== (auth.password === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [auth.username === undefined ? 'username' : 'password'],
+          message: 'give username and password together',
+        });
+      }
+      if (auth.token !== undefined && auth.username !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['token'], message: 'give a token or a username and password, not both' });
+      }
+    }),
+    allowUnauthenticated: z.boolean().default(false),
+    tls: section({
+      keyFile: z.string().min(1).optional(),
+      certFile: z.string().min(1).optional(),
+    }).superRefine((tls, ctx) => {
+      if ((tls.keyFile === undefined) !== (tls.certFile === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [tls.keyFile === undefined ? 'keyFile' : 'certFile'],
+          message: 'give keyFile and certFile together',
+        });
+      }
+    }),
   }),
   metrics: section({
     enabled: z.boolean().default(true),
