@@ -1,13 +1,6 @@
 // @datalineage/exporters — how metrics and logs leave the process. The public surface, by name.
 
-export {
-  ECS_VERSION,
-  type EcsDocItem,
-  EcsEncoder,
-  type EcsTarget,
-  encodeBulk,
-  parseBulkResponse,
-} from './elasticsearch/bulk.js';
+export { ECS_VERSION, type EcsDocItem } from './elasticsearch/bulk.js';
 export {
   ElasticsearchConfig,
   type ElasticsearchIndexMode,

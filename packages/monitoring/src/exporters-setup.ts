@@ -67,7 +67,8 @@ export function configuredExporters(
       new InfluxDBConfig(
         defined({
           url: influxdb.url,
-          database: influxdb.database,
+          // The schema always fills in the 1.x database; a token means 2.x, where it has no place.
+          database: influxdb.token === undefined ? influxdb.database : undefined,
           username: influxdb.username,
           password: influxdb.password,
           retentionPolicy: influxdb.retentionPolicy,

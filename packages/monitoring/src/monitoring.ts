@@ -192,8 +192,17 @@ export class MonitoringSystem {
     // The Prometheus reader sits on the MeterProvider: what it collects is what /metrics shows,
     // the collector's metrics and every OpenTelemetry instrument's.
     const reader = this.prometheusReader;
+    const collector = this.metricsCollector;
     for (const { exporter, settings } of configuredExporters(config.exporters, {
-      metrics: { collect: () => reader.collect() },
+      metrics: {
+        // Bounded, so a metric callback that never settles cannot stall exports (or stop());
+        // failed callbacks are counted as on every other reader.
+        collect: async () => {
+          const result = await reader.collect({ timeoutMillis: 10_000 });
+          collector.reportCollectionErrors(result.errors, 'exporters');
+          return result;
+        },
+      },
       logs: this.logAggregator,
       serviceName: config.serviceName,
     })) {

@@ -595,10 +595,10 @@ const strictlyIncreasing = (values: readonly number[], ctx: z.core.$RefinementCt
 
 /** The exporter manager's keys, shared by every exporter section. */
 const exportRun = (interval: number) => ({
-  interval: positive(interval),
-  batchSize: atLeast(1, 5000),
-  timeout: positive(10),
-  maxQueueSize: atLeast(1, 100_000),
+  interval: z.number().gt(0).max(86_400).default(interval),
+  batchSize: z.int().min(1).max(1_000_000).default(5000),
+  timeout: z.number().gt(0).max(3600).default(10),
+  maxQueueSize: z.int().min(1).max(100_000_000).default(100_000),
 });
 
 /** prom-client's default buckets (seconds). */
@@ -634,7 +634,11 @@ export const monitoringConfigSchema = z.strictObject({
         });
       }
       if (auth.token !== undefined && auth.username !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['token'], message: 'give a token or a username and password, not both' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['token'],
+          message: 'give a token or a username and password, not both',
+        });
       }
     }),
     allowUnauthenticated: z.boolean().default(false),
@@ -784,16 +788,16 @@ export const monitoringConfigSchema = z.strictObject({
       groupingLabels: stringRecord(),
       method: z.enum(['PUT', 'POST']).default('PUT'),
       deleteOnShutdown: z.boolean().default(false),
-      username: z.string().optional(),
-      password: z.string().optional(),
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
       ...exportRun(15),
     }),
     influxdb: section({
       enabled: z.boolean().default(false),
       url: httpUrl().default('http://localhost:8086'),
       database: z.string().min(1).default('datalineagepy'),
-      username: z.string().optional(),
-      password: z.string().optional(),
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
       retentionPolicy: z.string().min(1).optional(),
       createDatabase: z.boolean().default(false),
       org: z.string().min(1).optional(),
@@ -808,8 +812,8 @@ export const monitoringConfigSchema = z.strictObject({
       indexPrefix: z.string().min(1).default('datalineagepy'),
       index: z.enum(['daily', 'datastream']).optional(),
       dataStream: z.string().min(1).optional(),
-      username: z.string().optional(),
-      password: z.string().optional(),
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
       apiKey: z.string().min(1).optional(),
       ...exportRun(5),
     }),

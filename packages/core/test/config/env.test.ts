@@ -17,7 +17,10 @@ describe('the environment variable table', () => {
         'DATALINEAGE_CONFIG_FILE',
         'DATALINEAGE_DASHBOARD_ENABLED',
         'DATALINEAGE_DASHBOARD_HOST',
+        'DATALINEAGE_DASHBOARD_PASSWORD',
         'DATALINEAGE_DASHBOARD_PORT',
+        'DATALINEAGE_DASHBOARD_TOKEN',
+        'DATALINEAGE_DASHBOARD_USERNAME',
         'DATALINEAGE_LOG_MAX_ENTRIES',
         'DATALINEAGE_LOG_RETENTION_DAYS',
         'DATALINEAGE_METRICS_ENDPOINT_PORT',
@@ -54,6 +57,23 @@ describe('the environment variable table', () => {
           : ['svc-host', 'svc-host'];
     const config = loadConfig({ env: { [name]: raw } });
     expect(valueAt(config, path)).toBe(expected);
+  });
+});
+
+describe('dashboard credentials', () => {
+  it('come from DATALINEAGE_DASHBOARD_USERNAME/PASSWORD or _TOKEN', () => {
+    expect(
+      loadConfig({ env: { DATALINEAGE_DASHBOARD_USERNAME: 'ops', DATALINEAGE_DASHBOARD_PASSWORD: 'pw' } })
+        .dashboard.auth,
+    ).toEqual({ username: 'ops', password: 'pw' });
+    expect(
+      loadConfig({ env: { DATALINEAGE_DASHBOARD_TOKEN: 'tok_0123456789abcdef' } }).dashboard.auth,
+    ).toEqual({
+      token: 'tok_0123456789abcdef',
+    });
+    expect(() => loadConfig({ env: { DATALINEAGE_DASHBOARD_USERNAME: 'ops' } })).toThrow(
+      /dashboard\.auth\.password .*give username and password together/,
+    );
   });
 });
 

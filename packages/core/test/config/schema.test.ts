@@ -1,6 +1,11 @@
 // The options, their defaults and their validation rules.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, parseConfig } from '../../src/config/index.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  type MonitoringConfigInput,
+  parseConfig,
+} from '../../src/config/index.js';
 
 function issuesOf(input: unknown): ConfigError['issues'] {
   try {
@@ -27,6 +32,10 @@ describe('defaults', () => {
       autoRefresh: 30,
       maxDataPoints: 100,
       theme: 'dark',
+      sampleInterval: 5,
+      auth: {},
+      allowUnauthenticated: false,
+      tls: {},
     });
     expect(config.metrics.histogramBuckets).toEqual([
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -190,5 +199,32 @@ describe('validation rules', () => {
     expect(issuesOf({ metrics: { summary: { window: 5 } } })).toEqual([
       expect.objectContaining({ path: 'metrics.summary.window', source: 'code' }),
     ]);
+  });
+});
+
+describe('dashboard credentials and TLS', () => {
+  it('need their pairs, and a token long enough to guess at no better than chance', () => {
+    const message = (config: MonitoringConfigInput) => {
+      try {
+        parseConfig(config);
+        return '';
+      } catch (error) {
+        return String(error);
+      }
+    };
+    expect(message({ dashboard: { auth: { username: 'ops' } } })).toContain(
+      'dashboard.auth.password (code): give username and password together',
+    );
+    expect(message({ dashboard: { auth: { token: 'short' } } })).toContain('at least 16 characters');
+    expect(
+      message({ dashboard: { auth: { token: 'x'.repeat(20), username: 'u', password: 'p' } } }),
+    ).toContain('not both');
+    expect(message({ dashboard: { tls: { keyFile: 'key.pem' } } })).toContain(
+      'give keyFile and certFile together',
+    );
+    expect(parseConfig({ dashboard: { auth: { username: 'u', password: 'p' } } }).dashboard.auth).toEqual({
+      username: 'u',
+      password: 'p',
+    });
   });
 });

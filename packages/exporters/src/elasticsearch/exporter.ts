@@ -3,6 +3,7 @@
 // item. Queueing, batching, timeouts and retries are the ExporterManager's.
 import type { LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { answerError, basicAuth, describeUrl, request } from '../export/http.js';
+import { scrub, secretsOf } from '../export/secrets.js';
 import { ExportError, type Exporter, type SendResult } from '../export/types.js';
 import { type EcsDocItem, EcsEncoder, encodeBulk, parseBulkResponse } from './bulk.js';
 import { ElasticsearchConfig, type ElasticsearchOptions, type ElasticsearchSnakeOptions } from './config.js';
@@ -71,9 +72,7 @@ export class ElasticsearchExporter implements Exporter<EcsDocItem> {
       accept: 'application/json',
       ...(authorization === undefined ? {} : { authorization }),
     };
-    this.#secrets = [password, apiKey, authorization?.slice(authorization.indexOf(' ') + 1)].filter(
-      (secret): secret is string => secret !== undefined && secret.length > 0,
-    );
+    this.#secrets = secretsOf([password, apiKey, authorization]);
   }
 
   /**
@@ -106,6 +105,7 @@ export class ElasticsearchExporter implements Exporter<EcsDocItem> {
           body: encodeBulk(batch),
           // Filtered answers take ~30 bytes an item; room for a proxy that drops filter_path.
           maxBodyBytes: (1 << 20) + batch.length * 1024,
+          secrets: this.#secrets,
         },
         this.target,
         signal,
@@ -136,8 +136,7 @@ export class ElasticsearchExporter implements Exporter<EcsDocItem> {
    */
   private scrub(error: unknown): unknown {
     if (!(error instanceof ExportError)) return error;
-    let text = error.message;
-    for (const secret of this.#secrets) text = text.replaceAll(secret, '[REDACTED]');
+    const text = scrub(error.message, this.#secrets);
     if (text === error.message) return error;
     return new ExportError(text, {
       ...(error.status === undefined ? {} : { status: error.status }),

@@ -2,22 +2,29 @@
 // read up to a bound, failures turned into an ExportError that names the target (masked, never a
 // URL with its credentials), the status, the start of the body and any Retry-After.
 import { maskUrl, parseRetryAfter } from '@datalineage/core';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { scrub } from './secrets.js';
 import { ExportError } from './types.js';
 
 /** An HTTP answer, whatever its status. */
 export interface HttpAnswer {
   readonly status: number;
   readonly headers: Headers;
-  /** The body as text, cut at `maxBodyBytes`. */
+  /** The body as text, cut at `maxBodyBytes`, the request's secrets already masked. */
   readonly text: string;
 }
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** @default {} */
   readonly headers?: Readonly<Record<string, string>>;
+  /** @default no body */
   readonly body?: string | Uint8Array;
   /** Answers longer than this are cut (a `_bulk` answer runs to megabytes). @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Strings a failure message must not repeat (see `secretsOf`). @default [] */
+  readonly secrets?: readonly string[];
 }
 
 /**
@@ -34,18 +41,24 @@ export async function request(
 ): Promise<HttpAnswer> {
   let response: Response;
   try {
-    response = await fetch(url, {
-      method: init.method,
-      headers: { ...init.headers },
-      ...(init.body === undefined ? {} : { body: init.body }),
-      signal,
-      redirect: 'manual',
-    });
+    // The SDK's own requests are not the application's telemetry: an HTTP instrumentation must
+    // not trace them (and so export spans about exporting).
+    response = await context.with(suppressTracing(context.active()), () =>
+      fetch(url, {
+        method: init.method,
+        headers: { ...init.headers },
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal,
+        redirect: 'manual',
+      }),
+    );
   } catch (error) {
     if (signal.aborted) throw signal.reason ?? error;
-    throw new ExportError(`${target}: request failed: ${fetchFailure(error)}`, { cause: error });
+    throw new ExportError(scrub(`${target}: request failed: ${fetchFailure(error)}`, init.secrets ?? []), {
+      cause: error,
+    });
   }
-  const text = await readText(response, init.maxBodyBytes ?? 1 << 20);
+  const text = scrub(await readText(response, init.maxBodyBytes ?? 1 << 20), init.secrets ?? []);
   return { status: response.status, headers: response.headers, text };
 }
 

@@ -8,19 +8,25 @@ export interface InfluxDBConfigOptions {
   url?: string;
   /** InfluxDB 1.x database. @default 'datalineagepy' (the Python library's, so dashboards keep matching) */
   database?: string;
-  /** InfluxDB 1.x user (sent as basic auth, never in the URL). */
+  /** InfluxDB 1.x user (sent as basic auth, never in the URL). @default none */
   username?: string;
+  /** @default none */
   password?: string;
   /** InfluxDB 1.x retention policy. @default the database's default */
   retentionPolicy?: string;
+  /** Snake_case spelling of `retentionPolicy`. */
   retention_policy?: string;
   /** Create the 1.x database when InfluxDB says it does not exist. @default false */
   createDatabase?: boolean;
+  /** Snake_case spelling of `createDatabase`. */
   create_database?: boolean;
   /** 2: InfluxDB 2.x's `/api/v2/write` with `org`, `bucket` and `token`. @default 1, or 2 when a token is given */
   version?: 1 | 2;
+  /** InfluxDB 2.x organization. @default none */
   org?: string;
+  /** InfluxDB 2.x bucket. @default none */
   bucket?: string;
+  /** InfluxDB 2.x API token; giving one selects version 2. @default none */
   token?: string;
   /** Timestamp precision. @default 'ms' */
   precision?: Precision;
@@ -65,6 +71,7 @@ export class InfluxDBConfig {
     if (parsed?.username || parsed?.password) {
       fail('url', 'put credentials in username/password or token, not in the URL (it shows up in logs)');
     }
+    if (parsed?.search || parsed?.hash) fail('url', 'give the base URL only, without a query or fragment');
     this.url = url.replace(/\/+$/, '');
     this.version = options.version ?? (options.token !== undefined ? 2 : 1);
     if (this.version !== 1 && this.version !== 2)
@@ -86,6 +93,25 @@ export class InfluxDBConfig {
       if (!this.org) fail('org', 'InfluxDB 2.x needs the organization (org)');
       if (!this.bucket) fail('bucket', 'InfluxDB 2.x needs a bucket');
       if (!this.token) fail('token', 'InfluxDB 2.x needs an API token');
+      // 1.x settings with a 2.x target would be ignored without a word.
+      for (const [key, given] of [
+        ['username', this.username],
+        ['retentionPolicy', this.retentionPolicy],
+        ['database', options.database],
+      ] as const) {
+        if (given !== undefined)
+          fail(key, `is an InfluxDB 1.x setting; with a token (2.x) use org and bucket`);
+      }
+      if (this.createDatabase)
+        fail('createDatabase', 'is an InfluxDB 1.x setting; 2.x buckets are created in InfluxDB');
+    } else {
+      for (const [key, given] of [
+        ['org', this.org],
+        ['bucket', this.bucket],
+      ] as const) {
+        if (given !== undefined)
+          fail(key, 'is an InfluxDB 2.x setting: give the token too (version 2), or use database');
+      }
     }
     this.precision = options.precision ?? 'ms';
     if (!PRECISIONS.has(this.precision))

@@ -11,6 +11,7 @@
 import { type SeriesSample, toSamples } from '@datalineage/core';
 import { answerError, basicAuth, describeUrl, request } from '../export/http.js';
 import { collectMetrics, type MetricSource } from '../export/metric-source.js';
+import { secretsOf } from '../export/secrets.js';
 import { type DropReason, ExportError, type Exporter, type SendResult } from '../export/types.js';
 import type { InfluxDBConfig } from './config.js';
 import { encodeLine, encodeSeries, type FieldValue, type Unwritable } from './line-protocol.js';
@@ -60,6 +61,7 @@ export class InfluxDBExporter implements Exporter<string> {
   private readonly writeUrl: string;
   private readonly headers: Record<string, string>;
   private readonly target: string;
+  private readonly secrets: readonly string[];
 
   constructor(
     readonly config: InfluxDBConfig,
@@ -73,13 +75,20 @@ export class InfluxDBExporter implements Exporter<string> {
       params.set('org', config.org as string);
       params.set('bucket', config.bucket as string);
     }
-    params.set('precision', config.precision);
+    // InfluxDB 1.x spells micro- and nanoseconds `u` and `n`, and reads any other value as nanoseconds.
+    params.set(
+      'precision',
+      config.version === 1
+        ? ({ ns: 'n', us: 'u', ms: 'ms', s: 's' } as const)[config.precision]
+        : config.precision,
+    );
     this.writeUrl = `${config.url}${config.version === 1 ? '/write' : '/api/v2/write'}?${params}`;
     this.headers = { 'Content-Type': 'text/plain; charset=utf-8' };
     if (config.version === 2) this.headers.Authorization = `Token ${config.token}`;
     else if (config.username !== undefined)
       this.headers.Authorization = basicAuth(config.username, config.password as string);
     this.target = `InfluxDB ${describeUrl(config.url)}`;
+    this.secrets = secretsOf([config.password, config.token, this.headers.Authorization]);
   }
 
   /** One line per series, stamped `now`; series that cannot be written are dropped and counted. */
@@ -130,14 +139,14 @@ export class InfluxDBExporter implements Exporter<string> {
   async send(batch: readonly string[], signal: AbortSignal): Promise<SendResult | undefined> {
     const answer = await request(
       this.writeUrl,
-      { method: 'POST', headers: this.headers, body: `${batch.join('\n')}\n` },
+      { method: 'POST', headers: this.headers, body: `${batch.join('\n')}\n`, secrets: this.secrets },
       this.target,
       signal,
     );
     if (answer.status >= 200 && answer.status < 300) return undefined;
-    if (answer.status === 400 && /partial write/.test(answer.text)) {
-      // The rest was written. InfluxDB counts points it refused (type conflicts) in dropped=N and
-      // lists lines it could not parse without counting them.
+    if ((answer.status === 400 || answer.status === 422) && /partial write|dropped=\d/.test(answer.text)) {
+      // The rest was written (1.x answers 400, 2.x 422). InfluxDB counts points it refused (type
+      // conflicts, retention) in dropped=N and lists lines it could not parse without counting them.
       const dropped = Number(/dropped=(\d+)/.exec(answer.text)?.[1] ?? 0);
       const unparsed = answer.text.split('unable to parse').length - 1;
       const reason = /field type conflict/.test(answer.text) ? 'field_type_conflict' : 'rejected';
@@ -173,6 +182,7 @@ export class InfluxDBExporter implements Exporter<string> {
           'Content-Type': 'application/x-www-form-urlencoded',
         },
         body: new URLSearchParams({ q: query }).toString(),
+        secrets: this.secrets,
       },
       this.target,
       signal,

@@ -1,9 +1,10 @@
 // InfluxDB line protocol: `measurement,tag=value field=1.5,count=3i 1700000000000`. Escaping per
 // https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/ — measurement:
 // comma and space; tag keys, tag values and field keys: comma, equals sign and space. What cannot
-// be written at all is refused rather than mangled: a newline (it ends the line), and an odd run
-// of backslashes before a character that needs escaping or at the end of a name (the parser reads
-// `\` + next character as one pair, so `a\` followed by the separator would swallow it).
+// be written at all is refused rather than mangled: a newline (it ends the line), a backslash at
+// the end of a name or an odd run of them before a character that needs escaping (the parser reads
+// `\` + next character as one pair, so `a\` followed by the separator would swallow it), and a
+// measurement starting with `#` (a comment line).
 
 /** Timestamp precision of the written points, InfluxDB's `precision` parameter. */
 export type Precision = 'ns' | 'us' | 'ms' | 's';
@@ -24,9 +25,13 @@ export type Unwritable = { readonly unwritable: string };
 
 const MEASUREMENT_SPECIAL = /[, ]/g;
 const KEY_SPECIAL = /[,= ]/g;
-/** An odd number of backslashes before a character that gets escaped, or at the end. */
-const AMBIGUOUS_MEASUREMENT = /(?:^|[^\\])(?:\\\\)*\\(?:[, ]|$)/;
-const AMBIGUOUS_KEY = /(?:^|[^\\])(?:\\\\)*\\(?:[,= ]|$)/;
+/**
+ * What InfluxDB's parser misreads: an odd run of backslashes before a character that gets escaped
+ * (the last one pairs with the escape's own), and any backslash at the end (it pairs with the
+ * separator that follows, whatever the run's length — checked against InfluxDB 1.6).
+ */
+const AMBIGUOUS_MEASUREMENT = /(?:(?:^|[^\\])(?:\\\\)*\\[, ])|\\$/;
+const AMBIGUOUS_KEY = /(?:(?:^|[^\\])(?:\\\\)*\\[,= ])|\\$/;
 
 /** Whether `text` has a character escaping must look at (most names have none: they pass as they are). */
 function plain(text: string, key: boolean): boolean {
@@ -79,13 +84,17 @@ export function encodeSeries(
   const escaped = escapeWith(measurement, MEASUREMENT_SPECIAL, AMBIGUOUS_MEASUREMENT, 'the measurement');
   if (typeof escaped !== 'string') return escaped;
   if (escaped === '') return { unwritable: 'the measurement is empty' };
+  // A line starting with # is a comment: InfluxDB would skip it and answer success.
+  if (escaped.startsWith('#')) return { unwritable: 'the measurement starts with #' };
   let line = escaped;
   const keys = Object.keys(tags);
   if (keys.length > 1) keys.sort();
   for (const key of keys) {
     const value = tags[key] as string;
     if (value === '') continue;
-    // InfluxDB 1.x refuses a tag named `time`: it is kept as `time_`.
+    // InfluxDB 1.x refuses a tag named `time`: it is kept as `time_`, unless that is taken too.
+    if (key === 'time' && 'time_' in tags)
+      return { unwritable: 'tags "time" and "time_" cannot both be written' };
     const name = escapeWith(key === 'time' ? 'time_' : key, KEY_SPECIAL, AMBIGUOUS_KEY, `tag key "${key}"`);
     if (typeof name !== 'string') return name;
     const text = escapeWith(value, KEY_SPECIAL, AMBIGUOUS_KEY, `the value of tag "${key}"`);

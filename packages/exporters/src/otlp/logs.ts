@@ -112,6 +112,8 @@ class CountingLogExporter implements LogRecordExporter {
  */
 export class OtlpLogProcessor extends BatchLogRecordProcessor {
   readonly #recorder: ExportStatsRecorder;
+  readonly #maxQueueSize: number;
+  #dropped = 0;
 
   constructor(options: OtlpLogExportOptions = {}) {
     // OpenTelemetry's exporter reads process.env itself, so that is the environment checked.
@@ -143,14 +145,27 @@ export class OtlpLogProcessor extends BatchLogRecordProcessor {
       exportTimeoutMillis: timeout,
     });
     this.#recorder = recorder;
+    this.#maxQueueSize = maxQueueSize;
+  }
+
+  /**
+   * Counts what OpenTelemetry's batch processor drops when its queue is full: it only reports
+   * that to a self-observability MeterProvider, so without one the loss would go unseen. Reads
+   * the processor's buffer (`_finishedLogRecords`, sdk-logs 0.223); a test fails if it moves.
+   */
+  override onEmit(logRecord: Parameters<BatchLogRecordProcessor['onEmit']>[0]): void {
+    const buffered = (this as unknown as { _finishedLogRecords?: unknown[] })._finishedLogRecords;
+    if (buffered !== undefined && buffered.length >= this.#maxQueueSize) this.#dropped++;
+    super.onEmit(logRecord);
   }
 
   /**
    * What the exporter did so far: requests accepted and failed (after OpenTelemetry's retries),
-   * their records, the last error (credentials masked) and the last success time.
+   * their records, records dropped from a full queue, the last error (credentials masked) and the
+   * last success time.
    */
   stats(): OtlpExportStats {
-    return this.#recorder.snapshot();
+    return { ...this.#recorder.snapshot(), dropped: this.#dropped };
   }
 }
 

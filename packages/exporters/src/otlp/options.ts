@@ -33,6 +33,8 @@ export interface OtlpExportStats {
   lastFailure?: string;
   /** When the backend last accepted a request, ISO 8601. */
   lastSuccess?: string;
+  /** Log records dropped because the export queue was full (logs only). */
+  dropped?: number;
 }
 
 /** The result OpenTelemetry exporters hand to their callback. */
@@ -310,7 +312,8 @@ export class ExportStatsRecorder {
     this.lastFailure = new Date().toISOString();
     diagnostics.warnOnce(
       'DLM_OTLP_EXPORT_FAILED',
-      `${this.signal}\u0000${message}`,
+      // Once per signal and kind of failure: bodies differ per request and would warn every time.
+      `${this.signal}\u0000${message.slice(0, 40)}`,
       `OTLP ${this.signal} export failed: ${message}. Later failures like it are only counted (stats()).`,
     );
   }

@@ -6,6 +6,7 @@
 // https://github.com/prometheus/pushgateway#api
 import { answerError, basicAuth, describeUrl, request } from '../export/http.js';
 import { collectMetrics, type MetricSource } from '../export/metric-source.js';
+import { secretsOf } from '../export/secrets.js';
 import { type Exporter, ExporterConfigError } from '../export/types.js';
 import { CONTENT_TYPES, serialize } from './exposition.js';
 
@@ -26,8 +27,9 @@ export interface PrometheusConfigOptions {
   /** Delete the group when the exporter stops, so a finished job leaves no stale metrics. @default false */
   deleteOnShutdown?: boolean;
   delete_on_shutdown?: boolean;
-  /** Basic auth, for a Pushgateway behind `--web.config.file`. */
+  /** Basic auth, for a Pushgateway behind `--web.config.file`. @default none */
   username?: string;
+  /** @default none */
   password?: string;
 }
 
@@ -63,6 +65,8 @@ export class PrometheusConfig {
     if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:')
       fail('pushgatewayUrl', 'expected http or https');
     if (parsed?.username || parsed?.password) fail('pushgatewayUrl', 'put credentials in username/password');
+    if (parsed?.search || parsed?.hash)
+      fail('pushgatewayUrl', 'give the base URL only, without a query or fragment');
     this.pushgatewayUrl = (url as string).replace(/\/+$/, '');
     this.jobName = options.jobName ?? options.job_name ?? 'datalineagepy';
     if (typeof this.jobName !== 'string' || this.jobName === '')
@@ -87,16 +91,20 @@ export class PrometheusConfig {
     this.deleteOnShutdown = options.deleteOnShutdown ?? options.delete_on_shutdown ?? false;
     this.username = options.username;
     this.password = options.password;
+    if (this.username === '' || this.password === '')
+      fail('username', 'username and password must not be empty');
     if ((this.username === undefined) !== (this.password === undefined)) {
       fail(this.username === undefined ? 'username' : 'password', 'give username and password together');
     }
     Object.freeze(this);
   }
 
-  /** The group's URL path: values with a `/` (or empty) in URL-safe base64, as the Pushgateway reads them. */
+  /** The group's URL path: values with a `/`, only dots, or empty in URL-safe base64, as the Pushgateway reads them. */
   groupPath(): string {
+    // Base64 for what a URL cannot carry as a plain segment: empty, a slash, or only dots
+    // (`.` and `..` are path steps: /instance/.. would push to another group).
     const part = (name: string, value: string) =>
-      value === '' || value.includes('/')
+      value === '' || value.includes('/') || /^\.+$/.test(value)
         ? `/${name}@base64/${value === '' ? '=' : Buffer.from(value, 'utf8').toString('base64url')}`
         : `/${name}/${encodeURIComponent(value)}`;
     let path = `/metrics${part('job', this.jobName)}`;
@@ -116,6 +124,7 @@ export class PrometheusExporter implements Exporter<string> {
   private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly target: string;
+  private readonly secrets: readonly string[];
 
   constructor(
     readonly config: PrometheusConfig,
@@ -126,6 +135,7 @@ export class PrometheusExporter implements Exporter<string> {
     if (config.username !== undefined)
       this.headers.Authorization = basicAuth(config.username, config.password as string);
     this.target = `Pushgateway ${describeUrl(config.pushgatewayUrl)}`;
+    this.secrets = secretsOf([config.password, this.headers.Authorization]);
   }
 
   /** The whole exposition, one item. */
@@ -148,7 +158,12 @@ export class PrometheusExporter implements Exporter<string> {
 
   async shutdown(signal: AbortSignal): Promise<void> {
     if (!this.config.deleteOnShutdown) return;
-    const answer = await request(this.url, { method: 'DELETE', headers: this.headers }, this.target, signal);
+    const answer = await request(
+      this.url,
+      { method: 'DELETE', headers: this.headers, secrets: this.secrets },
+      this.target,
+      signal,
+    );
     if (answer.status < 200 || answer.status >= 300) throw answerError(answer, this.target);
   }
 

@@ -78,11 +78,13 @@ describe('ExporterManager', () => {
     const exporter = new Scripted(async () => {
       throw new ExportError('down', { status: 503 });
     });
-    const manager = new ExporterManager({ defaults: { backoffMs: 0, maxBackoffMs: 0 } });
+    let now = 0;
+    const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
     manager.addExporter(exporter, { maxQueueSize: 100, batchSize: 30 });
     for (let i = 0; i < 5; i++) {
       exporter.staged = range(i * 50, (i + 1) * 50);
       await manager.exportNow();
+      now += 10; // past the backoff: every tick tries again
     }
     const stats = manager.stats().scripted;
     expect(stats?.queued).toBe(100);
@@ -138,10 +140,12 @@ describe('ExporterManager', () => {
       first = false;
       return { retry: [1, 3], rejected: [{ index: 2, reason: 'mapper_parsing_exception' }] };
     });
-    const manager = new ExporterManager({ defaults: { backoffMs: 0, maxBackoffMs: 0 } });
+    let now = 0;
+    const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
     manager.addExporter(exporter);
     exporter.staged = [10, 11, 12, 13, 14];
     await manager.exportNow();
+    now += 10;
     await manager.exportNow();
     expect(exporter.sent).toEqual([
       [10, 11, 12, 13, 14],
@@ -159,7 +163,7 @@ describe('ExporterManager', () => {
     const exporter = new Scripted(async () => {
       throw new ExportError('backend answered HTTP 401 (check the credentials)', { status: 401 });
     });
-    const manager = new ExporterManager({ defaults: { backoffMs: 0, maxBackoffMs: 0 } });
+    const manager = new ExporterManager();
     manager.addExporter(exporter);
     exporter.staged = [1, 2, 3];
     await manager.exportNow();
@@ -169,17 +173,20 @@ describe('ExporterManager', () => {
     );
   });
 
-  it('times a hanging send out, keeps its items, and still flushes them on stop', async () => {
-    let hang = true;
+  it('times a hanging send out, keeps its items, and starts no other request until the hanging one ends', async () => {
+    let release: (() => void) | undefined;
     const exporter = new Scripted(
       (_, signal) =>
         new Promise((resolve) => {
-          if (!hang) resolve(undefined);
-          // Ignores the signal on purpose: the manager must not wait for it.
+          // The first request ignores its signal on purpose: the manager must not wait for it,
+          // nor start a second one beside it.
+          if (release === undefined) release = () => resolve({ retry: [0, 1] });
+          else resolve(undefined);
           void signal;
         }),
     );
-    const manager = new ExporterManager({ defaults: { backoffMs: 0, maxBackoffMs: 0 } });
+    let now = 0;
+    const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
     manager.addExporter(exporter, { timeout: 0.05 });
     exporter.staged = [1, 2];
     const started = performance.now();
@@ -187,9 +194,98 @@ describe('ExporterManager', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(manager.stats().scripted).toMatchObject({ failed: 1, queued: 2 });
     expect(manager.stats().scripted?.lastError).toMatch(/timed out after 50 ms; 2 items kept/);
-    hang = false;
-    await manager.stop(1000);
+    now += 10;
+    await manager.exportNow(); // the first request still runs: nothing is sent
+    expect(exporter.sent).toHaveLength(1);
+    expect(manager.stats().scripted?.lastError).toMatch(/ignored its time limit and has not ended/);
+    release?.();
+    now += 100;
+    await manager.exportNow();
     expect(exporter.delivered).toEqual([1, 2]);
+    expect(exporter.maxConcurrent).toBe(1);
+    expect(manager.stats().scripted?.queued).toBe(0);
+  });
+
+  it('keeps to the stop deadline even when a collection or a request never settles, counting what is left', async () => {
+    const hangingCollect = new Scripted();
+    hangingCollect.collect = () => new Promise<number[]>(() => {}) as never;
+    const hangingSend = new Scripted(() => new Promise(() => {}));
+    const manager = new ExporterManager({ defaults: { timeout: 60 } });
+    manager.addExporter(hangingCollect, { name: 'collect' });
+    manager.addExporter(hangingSend, { name: 'send' });
+    hangingSend.staged = [1, 2, 3];
+    void manager.exportNow('collect');
+    void manager.exportNow('send');
+    await sleep(20);
+    const started = performance.now();
+    await manager.stop(300);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(1500);
+    expect(manager.stats().send).toMatchObject({ dropped: { shutdown: 3 }, queued: 0 });
+  });
+
+  it('counts what removal could not send as removed, and records handed over after stop as shutdown', async () => {
+    const exporter = new Scripted(async () => {
+      throw new ExportError('down', { status: 503 });
+    });
+    let enqueue: ((items: readonly number[]) => void) | undefined;
+    (exporter as Exporter<number>).attach = (feed) => {
+      enqueue = feed;
+      return () => {};
+    };
+    const collector = new MetricsCollector();
+    const manager = new ExporterManager({ metrics: collector });
+    const name = manager.addExporter(exporter);
+    await manager.stop(50);
+    enqueue?.([1, 2]);
+    expect(manager.stats().scripted?.dropped).toEqual({ shutdown: 2 });
+    manager.start();
+    enqueue?.([3, 4, 5]);
+    await manager.removeExporter(name, 50);
+    expect(
+      await value(collector, 'datalineage_monitoring_export_dropped_items_total', {
+        exporter: name,
+        reason: 'removed',
+      }),
+    ).toBe(3);
+  });
+
+  it('keeps a partial answer within its batch: bad indexes ignored, each item counted once', async () => {
+    const exporter = new Scripted(async () => ({
+      retry: [0, 0, 7, -1, 1.5],
+      rejected: [
+        { index: 0, reason: 'bad' },
+        { index: 0, reason: 'twice' },
+        { index: 9, reason: 'out of range' },
+      ],
+      dropped: { weird: Number.NaN, many: 99 },
+    }));
+    const manager = new ExporterManager();
+    manager.addExporter(exporter);
+    exporter.staged = [10, 11, 12];
+    await manager.exportNow();
+    const stats = manager.stats().scripted;
+    // Item 0 rejected (first reason wins), the other two counted as dropped by "many": 3 in all.
+    expect(stats?.dropped).toEqual({ bad: 1, many: 2 });
+    expect(stats?.exported).toBe(0);
+    expect(stats?.queued).toBe(0);
+  });
+
+  it('lets two managers report on one collector', async () => {
+    const collector = new MetricsCollector();
+    const first = new ExporterManager({ metrics: collector });
+    const second = new ExporterManager({ metrics: collector });
+    const a = new Scripted();
+    const b = new Scripted();
+    first.addExporter(a, { name: 'a' });
+    second.addExporter(b, { name: 'b' });
+    a.staged = [1];
+    b.staged = [1, 2];
+    await first.exportNow();
+    await second.exportNow();
+    expect(await value(collector, 'datalineage_monitoring_exported_items_total', { exporter: 'a' })).toBe(1);
+    expect(await value(collector, 'datalineage_monitoring_exported_items_total', { exporter: 'b' })).toBe(2);
   });
 
   it('stop() collects a last time, sends until its deadline and counts what is left as shutdown', async () => {
@@ -210,7 +306,26 @@ describe('ExporterManager', () => {
     expect(manager.stats().scripted).toMatchObject({ dropped: { shutdown: 5 }, queued: 0 });
   });
 
-  it('never throws into the application: a failing collect or describe is counted, a throwing send retried', async () => {
+  it('retries a send that throws synchronously, keeping its items', async () => {
+    let now = 0;
+    let calls = 0;
+    const exporter = new Scripted(((batch: readonly number[]) => {
+      calls++;
+      if (calls === 1) throw new Error('thrown before any promise');
+      return Promise.resolve(undefined);
+    }) as Script);
+    const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
+    manager.addExporter(exporter);
+    exporter.staged = [1, 2];
+    await expect(manager.exportNow()).resolves.toBeUndefined();
+    expect(manager.stats().scripted).toMatchObject({ failed: 1, queued: 2 });
+    expect(manager.stats().scripted?.lastError).toMatch(/thrown before any promise; 2 items kept/);
+    now += 10;
+    await manager.exportNow();
+    expect(exporter.delivered).toEqual([1, 2]);
+  });
+
+  it('never throws into the application: a failing collect or describe is counted', async () => {
     const exporter = new Scripted(() => {
       throw new Error('synchronous throw');
     });
@@ -259,6 +374,13 @@ describe('ExporterManager', () => {
     );
     expect(() => manager.addExporter({} as never)).toThrow(TypeError);
     expect(() => new ExporterManager({ defaults: { maxQueueSize: 0 } })).toThrow(/maxQueueSize/);
+    // A zero backoff would hammer a backend that is down.
+    expect(() => manager.addExporter(new Scripted(), { backoffMs: 0 })).toThrow(
+      /backoffMs: expected a number from 10/,
+    );
+    expect(() => manager.addExporter(new Scripted(), { backoffMs: 500, maxBackoffMs: 100 })).toThrow(
+      /at least backoffMs/,
+    );
     expect(manager.names()).toEqual(['scripted', 'scripted-2', 'mine']);
   });
 
@@ -270,8 +392,8 @@ describe('ExporterManager', () => {
     exporter.staged = [1, 2, 3];
     manager.start();
     await sleep(150);
+    expect(exporter.delivered).toEqual([1, 2, 3]); // sent by the timer, before any stop()
     await manager.stop();
-    expect(exporter.delivered).toEqual([1, 2, 3]);
     expect(
       await value(collector, 'datalineage_monitoring_exported_items_total', { exporter: 'scripted' }),
     ).toBe(3);

@@ -113,11 +113,43 @@ describe('InfluxDBExporter with a real InfluxDB', () => {
     expect(manager.stats().influxdb?.dropped).toEqual({ unrepresentable: 1 });
   });
 
+  it.each(['s', 'ms', 'us', 'ns'] as const)(
+    'writes the timestamps InfluxDB 1.x reads back, at precision %s',
+    async (precision) => {
+      const db = await database();
+      const collector = new MetricsCollector();
+      collector.setGauge('stamped', 1);
+      const at = 1_800_000_000_123;
+      const manager = new ExporterManager({ now: () => at });
+      manager.addExporter(
+        new InfluxDBExporter(new InfluxDBConfig({ url: influx.url, database: db, precision }), collector),
+      );
+      await manager.exportNow();
+      expect(await influx.rows('SELECT value FROM stamped', db)).toEqual([
+        { time: precision === 's' ? 1_800_000_000_000 : at, value: 1 },
+      ]);
+    },
+  );
+
+  it('refuses what InfluxDB would misread — trailing backslashes, a # measurement — before sending it', async () => {
+    const db = await database();
+    const collector = new MetricsCollector();
+    for (const value of ['ab\\\\', 'x\\', 'fine']) collector.increment('slashes', { value }, 1);
+    const exporter = new CountingExporter(new InfluxDBConfig({ url: influx.url, database: db }), collector);
+    const manager = new ExporterManager();
+    manager.addExporter(exporter);
+    await manager.exportNow();
+    const stats = manager.stats().influxdb;
+    expect(stats?.dropped).toEqual({ unrepresentable: 2 });
+    expect(stats?.exported).toBe(exporter.produced);
+    expect(await influx.rows('SELECT value FROM slashes GROUP BY "value"', db)).toHaveLength(1);
+  });
+
   it('reports a missing database, keeps the points, and creates the database when told to', async () => {
     const collector = new MetricsCollector();
     collector.setGauge('up', 1);
     let now = 1_800_000_000_000;
-    const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 0, maxBackoffMs: 0 } });
+    const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
     const strict = new CountingExporter(
       new InfluxDBConfig({ url: influx.url, database: 'not_there' }),
       collector,
@@ -259,10 +291,8 @@ describe('InfluxDB 2.x writes', () => {
     try {
       const collector = new MetricsCollector();
       collector.setGauge('queue.size', 3);
-      const manager = new ExporterManager({
-        now: () => 1_800_000_000_000,
-        defaults: { backoffMs: 0, maxBackoffMs: 0 },
-      });
+      let now = 1_800_000_000_000;
+      const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
       manager.addExporter(
         new InfluxDBExporter(
           new InfluxDBConfig({
@@ -281,13 +311,59 @@ describe('InfluxDB 2.x writes', () => {
         /HTTP 401 \(check the credentials: username\/password, token or API key\)/,
       );
       expect(refused?.dropped.rejected).toBeGreaterThan(0);
+      now += 1000;
       await manager.exportNow();
       expect(seen[1]?.url).toBe('/api/v2/write?org=acme&bucket=metrics&precision=s');
       expect(seen[1]?.authorization).toBe('Token tok-123-secret');
-      expect(seen[1]?.body).toContain('queue.size value=3 1800000000\n');
+      expect(seen[1]?.body).toContain('queue.size value=3 1800000001\n'); // the clock moved a second
       expect(JSON.stringify(manager.stats())).not.toContain('tok-123-secret');
     } finally {
       server.close();
     }
+  });
+
+  it('count a 422 partial write as what InfluxDB says it dropped, the rest as exported', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () =>
+        response
+          .writeHead(422, { 'content-type': 'application/json' })
+          .end(
+            '{"code":"unprocessable entity","message":"failure writing points to database: partial write: field type conflict: dropped=1"}',
+          ),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const collector = new MetricsCollector();
+      collector.setGauge('a', 1);
+      collector.setGauge('b', 2);
+      const manager = new ExporterManager();
+      const exporter = new CountingExporter(
+        new InfluxDBConfig({ url: `http://127.0.0.1:${port}`, org: 'o', bucket: 'b', token: 'tok-xyz-9999' }),
+        collector,
+      );
+      manager.addExporter(exporter);
+      await manager.exportNow();
+      expect(manager.stats().influxdb).toMatchObject({
+        dropped: { field_type_conflict: 1 },
+        exported: exporter.produced - 1,
+      });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuse settings of the other version at setup, and URLs with a query', () => {
+    expect(() => new InfluxDBConfig({ org: 'o', bucket: 'b' })).toThrow(/org: is an InfluxDB 2.x setting/);
+    expect(
+      () => new InfluxDBConfig({ token: 't', org: 'o', bucket: 'b', username: 'u', password: 'p' }),
+    ).toThrow(/username: is an InfluxDB 1.x setting/);
+    expect(() => new InfluxDBConfig({ token: 't', org: 'o', bucket: 'b', database: 'd' })).toThrow(
+      /database/,
+    );
+    expect(() => new InfluxDBConfig({ url: 'http://db:8086/?db=x' })).toThrow(/without a query/);
   });
 });

@@ -261,4 +261,19 @@ describe('when the backend fails', () => {
     await server.waitFor(() => processor.stats().failed === 1, 5_000);
     expect(processor.stats().lastError).toMatch(/timed out/i);
   });
+
+  it('counts records dropped from a full queue, so that every record is accounted for', async () => {
+    server.hangNext(1);
+    const { processor, aggregator } = setup({ timeoutMillis: 300, maxQueueSize: 5, maxExportBatchSize: 5 });
+    for (let i = 0; i < 20; i++) aggregator.addLog({ message: `burst ${i}` });
+    await aggregator.flush();
+    await server.waitFor(() => processor.stats().failed >= 1, 5_000);
+    await aggregator.flush();
+    const stats = processor.stats();
+    const received = server.logs.filter((log) => String(log.body).startsWith('burst')).length;
+    expect(stats.dropped).toBeGreaterThan(0);
+    // Delivered, failed for good, or dropped from the full queue: nothing else.
+    expect(received + stats.failedItems + (stats.dropped ?? 0)).toBe(20);
+    expect(received).toBe(stats.exportedItems);
+  });
 });

@@ -114,6 +114,7 @@ describe('PrometheusExporter with a real Pushgateway', () => {
   it('sends only the newest snapshot after an outage: older unsent ones are superseded, not lost data', async () => {
     let answering = false;
     const bodies: string[] = [];
+    const authorizations: Array<string | undefined> = [];
     const server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk) => {
@@ -125,6 +126,7 @@ describe('PrometheusExporter with a real Pushgateway', () => {
           return;
         }
         bodies.push(body);
+        authorizations.push(request.headers.authorization);
         response.writeHead(200).end();
       });
     });
@@ -132,7 +134,8 @@ describe('PrometheusExporter with a real Pushgateway', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       const collector = new MetricsCollector();
-      const manager = new ExporterManager({ defaults: { backoffMs: 0, maxBackoffMs: 0 } });
+      let now = 0;
+      const manager = new ExporterManager({ now: () => now, defaults: { backoffMs: 10, maxBackoffMs: 10 } });
       manager.addExporter(
         new PrometheusExporter(
           new PrometheusConfig({ pushgatewayUrl: url, username: 'pusher', password: 'push-secret-9' }),
@@ -142,6 +145,7 @@ describe('PrometheusExporter with a real Pushgateway', () => {
       for (let i = 1; i <= 3; i++) {
         collector.setGauge('progress', i);
         await manager.exportNow();
+        now += 10;
       }
       const down = manager.stats().pushgateway;
       expect(down).toMatchObject({ failed: 3, queued: 1, superseded: 2, dropped: {} });
@@ -151,8 +155,15 @@ describe('PrometheusExporter with a real Pushgateway', () => {
       await manager.exportNow();
       expect(bodies).toHaveLength(1);
       expect(bodies[0]).toMatch(/^progress 4$/m);
-      expect(bodies[0]).not.toMatch(/# TYPE .*\n.* \d+ \d{13}$/m); // no timestamps
+      // No timestamps: every sample line is a name (with labels) and one value, nothing after.
+      const samples = (bodies[0] ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      expect(samples.length).toBeGreaterThan(0);
+      for (const line of samples) expect(line).toMatch(/^[a-zA-Z_:][\w:]*(\{.*\})? \S+$/);
+      expect(authorizations).toEqual([`Basic ${Buffer.from('pusher:push-secret-9').toString('base64')}`]);
       expect(JSON.stringify(manager.stats())).not.toContain('push-secret-9');
+      expect(JSON.stringify(manager.stats())).not.toContain(
+        Buffer.from('pusher:push-secret-9').toString('base64'),
+      );
       await manager.stop();
     } finally {
       server.close();
@@ -180,5 +191,10 @@ describe('PrometheusExporter with a real Pushgateway', () => {
         groupingLabels: { empty: '' },
       }).groupPath(),
     ).toBe(`/metrics/job@base64/${Buffer.from('a/b').toString('base64url')}/instance/web%201/empty@base64/=`);
+    // `.` and `..` would be path steps, pushing into (or deleting) another group.
+    expect(
+      new PrometheusConfig({ pushgatewayUrl: gateway.url, jobName: 'j', instance: '..' }).groupPath(),
+    ).toBe(`/metrics/job/j/instance@base64/${Buffer.from('..').toString('base64url')}`);
+    expect(() => new PrometheusConfig({ pushgatewayUrl: `${gateway.url}/?x=1` })).toThrow(/without a query/);
   });
 });
