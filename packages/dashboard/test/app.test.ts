@@ -146,6 +146,23 @@ describe('static files', () => {
     expect(script.headers.get('content-encoding')).toBe('gzip');
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(payloadSize(real).gzip).toBeLessThan(150 * 1024);
+    // No inline script or style anywhere in the page: the CSP would block it, and it must not be needed.
+    for (const [path, entry] of real) {
+      if (!path.endsWith('/') && !path.endsWith('.html')) continue;
+      const html = entry.body.toString('utf8');
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html).not.toMatch(/<style\b/i);
+      expect(html).not.toMatch(/\sstyle=/i);
+      expect(html).not.toMatch(/\son[a-z]+=/i);
+    }
+    // …nor building markup from strings in the page's scripts.
+    for (const [path, entry] of real) {
+      if (!path.startsWith('/assets/js/')) continue;
+      const code = entry.body.toString('utf8');
+      expect(code, path).not.toMatch(
+        /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/,
+      );
+    }
   });
 });
 

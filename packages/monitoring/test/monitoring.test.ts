@@ -205,3 +205,40 @@ describe('a user-supplied MeterProvider', () => {
     expect(operations?.dataPoints.map((p) => p.value) ?? []).not.toContain(42);
   });
 });
+
+describe('secrets on the dashboard', () => {
+  it('appear in no answer: SMTP password, webhook token, exporter passwords and tokens', async () => {
+    const secrets = ['smtp-pass-4821', 'hook-token-5530', 'influx-pass-9917', 'push-pass-2261', 'es-key-7342'];
+    const monitoring = system({
+      alerts: {
+        channels: [
+          {
+            type: 'email',
+            smtp_server: '127.0.0.1',
+            smtp_port: 2525,
+            username: 'alerts',
+            password: secrets[0],
+            recipients: ['ops@example.com'],
+          },
+          { type: 'webhook', url: 'http://127.0.0.1:9/hook', headers: { Authorization: `Bearer ${secrets[1]}` } },
+        ],
+      },
+      exporters: {
+        influxdb: { enabled: true, url: 'http://127.0.0.1:9', username: 'w', password: secrets[2] },
+        prometheus: { enabled: true, pushgatewayUrl: 'http://127.0.0.1:9', username: 'p', password: secrets[3] },
+        elasticsearch: { enabled: true, url: 'http://127.0.0.1:9', apiKey: secrets[4] },
+      },
+    });
+    await monitoring.start();
+    try {
+      await monitoring.exporterManager.exportNow(); // failures put the backends' answers in the status
+      const base = monitoring.dashboardAddress as string;
+      for (const path of ['/api/status', '/api/alerts', '/api/session', '/api/metrics', '/api/logs', '/metrics']) {
+        const body = await (await fetch(`${base}${path}`)).text();
+        for (const secret of secrets) expect(body, `${path} shows ${secret}`).not.toContain(secret);
+      }
+    } finally {
+      await monitoring.stop();
+    }
+  });
+});
