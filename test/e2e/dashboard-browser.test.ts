@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The dashboard in a real Chromium (Debian's, driven by playwright-core). First over the example
 // app running as its own process: every view loads with no console error, the charts draw the
 // example's data and keep refetching live, the theme switch works and sticks, and screenshots of
