@@ -6,6 +6,7 @@ export type { EventStreams } from './api/events.js';
 export type { LogSource } from './api/logs.js';
 export { createDashboard, createDashboardApp, type DashboardApp, type DashboardAppOptions } from './app.js';
 export { type Asset, loadAssets, payloadSize } from './assets.js';
+export { DashboardConfig, type DashboardConfigOptions, DashboardOptionError } from './config.js';
 export {
   type ChartKind,
   type ChartPoint,

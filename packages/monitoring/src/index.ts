@@ -21,7 +21,6 @@ export {
   ConfigError,
   type ConfigIssue,
   Counter,
-  type DashboardConfig,
   DEFAULT_CONFIG,
   type DiagnosticsConfig,
   type DropReason,
@@ -70,6 +69,12 @@ export {
   type TimedDecorator,
   Timer,
 } from '@datalineage/core';
+export {
+  DashboardConfig,
+  DashboardConfigError,
+  type DashboardConfigOptions,
+  DashboardOptionError,
+} from '@datalineage/dashboard';
 export { type MonitoringOptions, MonitoringSystem } from './monitoring.js';
 export { getMonitoring, resetMonitoring, type SetupConfig, setupMonitoring } from './setup.js';
 export type { MonitoringStatus, ServerStatus } from './status.js';

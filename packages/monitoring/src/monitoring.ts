@@ -1,6 +1,5 @@
 // The monitoring system: wires the collector into an OpenTelemetry MeterProvider with its readers,
 // and runs the servers (dashboard with /metrics, optional standalone scrape endpoint).
-import type { AddressInfo } from 'node:net';
 import {
   type AlertChannel,
   AlertManager,
@@ -32,7 +31,6 @@ import {
   PrometheusReader,
   startMetricsServer,
 } from '@datalineage/exporters';
-import { type ServerType, serve } from '@hono/node-server';
 import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';

@@ -208,7 +208,13 @@ describe('a user-supplied MeterProvider', () => {
 
 describe('secrets on the dashboard', () => {
   it('appear in no answer: SMTP password, webhook token, exporter passwords and tokens', async () => {
-    const secrets = ['smtp-pass-4821', 'hook-token-5530', 'influx-pass-9917', 'push-pass-2261', 'es-key-7342'];
+    const secrets = [
+      'smtp-pass-4821',
+      'hook-token-5530',
+      'influx-pass-9917',
+      'push-pass-2261',
+      'es-key-7342',
+    ];
     const monitoring = system({
       alerts: {
         channels: [
@@ -220,12 +226,21 @@ describe('secrets on the dashboard', () => {
             password: secrets[0],
             recipients: ['ops@example.com'],
           },
-          { type: 'webhook', url: 'http://127.0.0.1:9/hook', headers: { Authorization: `Bearer ${secrets[1]}` } },
+          {
+            type: 'webhook',
+            url: 'http://127.0.0.1:9/hook',
+            headers: { Authorization: `Bearer ${secrets[1]}` },
+          },
         ],
       },
       exporters: {
         influxdb: { enabled: true, url: 'http://127.0.0.1:9', username: 'w', password: secrets[2] },
-        prometheus: { enabled: true, pushgatewayUrl: 'http://127.0.0.1:9', username: 'p', password: secrets[3] },
+        prometheus: {
+          enabled: true,
+          pushgatewayUrl: 'http://127.0.0.1:9',
+          username: 'p',
+          password: secrets[3],
+        },
         elasticsearch: { enabled: true, url: 'http://127.0.0.1:9', apiKey: secrets[4] },
       },
     });
@@ -233,12 +248,45 @@ describe('secrets on the dashboard', () => {
     try {
       await monitoring.exporterManager.exportNow(); // failures put the backends' answers in the status
       const base = monitoring.dashboardAddress as string;
-      for (const path of ['/api/status', '/api/alerts', '/api/session', '/api/metrics', '/api/logs', '/metrics']) {
+      for (const path of [
+        '/api/status',
+        '/api/alerts',
+        '/api/session',
+        '/api/metrics',
+        '/api/logs',
+        '/metrics',
+      ]) {
         const body = await (await fetch(`${base}${path}`)).text();
         for (const secret of secrets) expect(body, `${path} shows ${secret}`).not.toContain(secret);
       }
     } finally {
       await monitoring.stop();
     }
+  });
+});
+
+describe('DashboardConfig, as the guide writes it', () => {
+  it('configures the dashboard through setupMonitoring, and fails at construction on a bad option', async () => {
+    const { DashboardConfig } = await import('../src/index.js');
+    const monitoring = system({
+      dashboard: new DashboardConfig({
+        host: '127.0.0.1',
+        port: 0,
+        debug: false,
+        auto_refresh: 12,
+        max_data_points: 50,
+        theme: 'light',
+      }),
+    });
+    expect(monitoring.config.dashboard).toMatchObject({ autoRefresh: 12, maxDataPoints: 50, theme: 'light' });
+    await monitoring.start();
+    const session = (await (await fetch(`${monitoring.dashboardAddress}/api/session`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(session).toMatchObject({ theme: 'light', autoRefresh: 12, maxDataPoints: 50 });
+    await monitoring.stop();
+    expect(() => new DashboardConfig({ theme: 'blue' as never })).toThrow(/DashboardConfig theme/);
+    expect(() => new DashboardConfig({ max_data_points: 1 })).toThrow(/maxDataPoints/);
   });
 });

@@ -309,7 +309,7 @@ describe('ExporterManager', () => {
   it('retries a send that throws synchronously, keeping its items', async () => {
     let now = 0;
     let calls = 0;
-    const exporter = new Scripted(((batch: readonly number[]) => {
+    const exporter = new Scripted((() => {
       calls++;
       if (calls === 1) throw new Error('thrown before any promise');
       return Promise.resolve(undefined);
