@@ -172,3 +172,5 @@ export type {
   MetricOptions,
   SummaryOptions,
 } from './metrics/types.js';
+export { currentOperation, type OperationContext } from './operations/context.js';
+export { type MonitoredDecorator, type OperationHandle, OperationMonitor } from './operations/monitor.js';

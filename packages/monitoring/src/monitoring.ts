@@ -10,9 +10,11 @@ import {
   LogAggregator,
   type MeterProviderBridge,
   MetricsCollector,
+  type MonitoredDecorator,
   type MonitoringConfig,
+  type OperationHandle,
+  OperationMonitor,
   type RoutingOptions,
-  type TimedDecorator,
 } from '@datalineage/core';
 import {
   type DashboardServer,
@@ -72,6 +74,8 @@ export class MonitoringSystem {
   /** The alert manager (`monitoring.alertManager.addRule(...)`, `.addNotificationHandler(...)`). */
   readonly alertManager: AlertManager;
 
+  /** Monitored functions and operations (`monitorFunction`, `monitorOperation`). */
+  private readonly operations: OperationMonitor;
   /** OTLP metric export (`exporters.otlp`), a reader on the MeterProvider. */
   private readonly otlpMetricReader: OtlpMetricReader | undefined;
   /** OTLP log export (`logs.otlp`), a processor on the log aggregator. */
@@ -186,6 +190,7 @@ export class MonitoringSystem {
       metrics: this.metricsCollector,
       exportProcessors: this.otlpLogProcessor === undefined ? [] : [this.otlpLogProcessor],
     });
+    this.operations = new OperationMonitor(this.metricsCollector, this.logAggregator);
     this.exporterManager = new ExporterManager({ metrics: this.metricsCollector });
     // The Prometheus reader sits on the MeterProvider: what it collects is what /metrics shows,
     // the collector's metrics and every OpenTelemetry instrument's.
@@ -350,9 +355,31 @@ export class MonitoringSystem {
     return this.dashboardServer?.url;
   }
 
-  /** Time a function under the name of an operation, as the guide's `monitor_function` decorator. */
-  monitorFunction(name: string, labels?: Labels): TimedDecorator {
-    return this.metricsCollector.timed(`${name}.duration`, labels);
+  /**
+   * The guide's `monitor_function`: wrap a function (sync or async), or decorate a method, so
+   * every call counts as started and completed or failed, with its duration; a failure logs one
+   * ERROR line with the error, which is rethrown unchanged; logs emitted inside carry `operation`.
+   * @example
+   * class Tracker { @monitoring.monitorFunction('track') async track(df: DataFrame) { … } }
+   */
+  monitorFunction(name: string, labels?: Labels): MonitoredDecorator {
+    return this.operations.monitorFunction(name, labels);
+  }
+
+  /**
+   * The guide's `monitor_operation`: run `fn` as a monitored operation (its result, or the same
+   * promise, is returned), or start one for `using` — call `op.fail(error)` in a catch, since a
+   * disposal cannot see the exception.
+   * @example
+   * await monitoring.monitorOperation('resolve_lineage', () => resolve(dataset));
+   * { using op = monitoring.monitorOperation('nightly_batch'); … }
+   */
+  monitorOperation<R>(name: string, fn: () => R, labels?: Labels): R;
+  monitorOperation(name: string, labels?: Labels): OperationHandle;
+  monitorOperation<R>(name: string, fnOrLabels?: (() => R) | Labels, labels?: Labels): R | OperationHandle {
+    return typeof fnOrLabels === 'function'
+      ? this.operations.monitorOperation(name, fnOrLabels, labels)
+      : this.operations.monitorOperation(name, fnOrLabels);
   }
 
   private async startDashboard(): Promise<void> {

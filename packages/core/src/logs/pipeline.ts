@@ -1,8 +1,10 @@
 // The first and only processor on the aggregator's LoggerProvider: sampling, redaction and
 // truncation happen here, once, before any downstream processor (the store, OTLP export) sees a
 // record — so a sampled-out line goes nowhere and a secret reaches neither the store nor the wire.
+
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { operationStorage } from '../operations/context.js';
 import { fromSeverityNumber, toLogLevel } from './levels.js';
 import type { Redactor } from './redact.js';
 import { truncateUtf8 } from './stringify.js';
@@ -98,6 +100,11 @@ export class LogPipeline implements LogRecordProcessor {
         }
       }
       this.clean(record);
+      // Inside a monitored operation, the record says which one (unless it names one itself).
+      const operation = operationStorage.getStore();
+      if (operation !== undefined && record.attributes.operation === undefined) {
+        record.setAttribute('operation', operation.operation);
+      }
     } catch {
       // Never let a record through half-cleaned: a redaction failure drops it, counted.
       this.onDrop('pipeline_error');
