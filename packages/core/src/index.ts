@@ -78,6 +78,20 @@ export {
   type PrometheusExporterConfig,
   parseConfig,
 } from './config/index.js';
+export {
+  type CircuitBreakerLike,
+  type HealthCheckerLike,
+  type HorizontalScalerLike,
+  integrateWithHighAvailability,
+  integrateWithScalability,
+  type LoadBalancerLike,
+} from './integrations/infrastructure.js';
+export {
+  type Integration,
+  integrateWithTracker,
+  type LineageTracker,
+  type TrackerIntegrationOptions,
+} from './integrations/tracker.js';
 export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';
 export {
   type AnalysisScope,

@@ -5,8 +5,17 @@ import {
   AlertManager,
   type AlertRuleOptions,
   bridgeToMeterProvider,
+  type CircuitBreakerLike,
   diagnostics,
+  type HealthCheckerLike,
+  type HorizontalScalerLike,
+  type Integration,
+  integrateWithHighAvailability,
+  integrateWithScalability,
+  integrateWithTracker,
   type Labels,
+  type LineageTracker,
+  type LoadBalancerLike,
   LogAggregator,
   type MeterProviderBridge,
   MetricsCollector,
@@ -15,6 +24,7 @@ import {
   type OperationHandle,
   OperationMonitor,
   type RoutingOptions,
+  type TrackerIntegrationOptions,
 } from '@datalineage/core';
 import {
   type DashboardServer,
@@ -364,6 +374,50 @@ export class MonitoringSystem {
    */
   monitorFunction(name: string, labels?: Labels): MonitoredDecorator {
     return this.operations.monitorFunction(name, labels);
+  }
+
+  /**
+   * The guide's `integrate_with_tracker`: the tracker's methods (`track`, `createNode`, … or
+   * `options.methods`) become monitored operations, and its events (`node`, `edge`,
+   * `operation`) lineage metrics. See `LineageTracker` for what is looked for; `dispose()` undoes it.
+   * @example const integration = monitoring.integrateWithTracker(tracker);
+   */
+  integrateWithTracker(tracker: LineageTracker, options?: TrackerIntegrationOptions): Integration {
+    return integrateWithTracker(
+      tracker,
+      { collector: this.metricsCollector, logs: this.logAggregator, operations: this.operations },
+      options,
+    );
+  }
+
+  /**
+   * The guide's `integrate_with_scalability`: servers a load balancer chooses and its healthy
+   * servers, a horizontal scaler's instances and scale events, as metrics and logs (see
+   * `LoadBalancerLike`, `HorizontalScalerLike`).
+   */
+  integrateWithScalability(components: {
+    loadBalancer?: LoadBalancerLike;
+    horizontalScaler?: HorizontalScalerLike;
+  }): Integration {
+    return integrateWithScalability(components, {
+      collector: this.metricsCollector,
+      logs: this.logAggregator,
+    });
+  }
+
+  /**
+   * The guide's `integrate_with_high_availability`: a health checker's component health and a
+   * circuit breaker's state and transitions, as metrics and logs (see `HealthCheckerLike`,
+   * `CircuitBreakerLike`).
+   */
+  integrateWithHighAvailability(components: {
+    healthChecker?: HealthCheckerLike;
+    circuitBreaker?: CircuitBreakerLike | readonly CircuitBreakerLike[];
+  }): Integration {
+    return integrateWithHighAvailability(components, {
+      collector: this.metricsCollector,
+      logs: this.logAggregator,
+    });
   }
 
   /**
