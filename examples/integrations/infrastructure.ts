@@ -25,17 +25,17 @@ export class RoundRobinBalancer extends EventEmitter {
 }
 
 export class SimpleScaler extends EventEmitter {
-  constructor(private instances = 2) {
+  constructor(private running = 2) {
     super();
   }
 
   getCurrentInstances(): number {
-    return this.instances;
+    return this.running;
   }
 
   scaleTo(count: number, reason: string): void {
-    const from = this.instances;
-    this.instances = count;
+    const from = this.running;
+    this.running = count;
     this.emit('scale', { from, to: count, reason });
   }
 }

@@ -47,6 +47,7 @@ import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricProducer, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { configuredExporters } from './exporters-setup.js';
+import { RuntimeMetrics } from './runtime-metrics.js';
 import type { MonitoringStatus } from './status.js';
 
 export interface MonitoringOptions {
@@ -84,6 +85,8 @@ export class MonitoringSystem {
   /** The alert manager (`monitoring.alertManager.addRule(...)`, `.addNotificationHandler(...)`). */
   readonly alertManager: AlertManager;
 
+  /** Node runtime metrics (`metrics.runtime`), sampled while running. */
+  private readonly runtime: RuntimeMetrics | undefined;
   /** Monitored functions and operations (`monitorFunction`, `monitorOperation`). */
   private readonly operations: OperationMonitor;
   /** OTLP metric export (`exporters.otlp`), a reader on the MeterProvider. */
@@ -201,6 +204,7 @@ export class MonitoringSystem {
       exportProcessors: this.otlpLogProcessor === undefined ? [] : [this.otlpLogProcessor],
     });
     this.operations = new OperationMonitor(this.metricsCollector, this.logAggregator);
+    this.runtime = metrics.enabled && metrics.runtime ? new RuntimeMetrics(this.meterProvider) : undefined;
     this.exporterManager = new ExporterManager({ metrics: this.metricsCollector });
     // The Prometheus reader sits on the MeterProvider: what it collects is what /metrics shows,
     // the collector's metrics and every OpenTelemetry instrument's.
@@ -264,6 +268,7 @@ export class MonitoringSystem {
   private async startNow(): Promise<void> {
     if (this.running) return;
     this.metricsCollector.start();
+    this.runtime?.start();
     this.logAggregator.start();
     if (this.config.alerts.enabled) this.alertManager.start();
     this.exporterManager.start();
@@ -304,6 +309,7 @@ export class MonitoringSystem {
     }
     await this.closeServers();
     this.metricsCollector.stop();
+    this.runtime?.stop();
   }
 
   private readonly signalHandlers = new Map<NodeJS.Signals, () => void>();

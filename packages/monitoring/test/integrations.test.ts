@@ -80,7 +80,7 @@ describe('integrateWithTracker', () => {
 
   it('refuses something it cannot monitor, at setup', () => {
     const monitoring = system();
-    expect(() => monitoring.integrateWithTracker({ other: 1 })).toThrow(/found nothing to monitor/);
+    expect(() => monitoring.integrateWithTracker({ other: 1 } as object)).toThrow(/found nothing to monitor/);
     expect(() => monitoring.integrateWithTracker(null as never)).toThrow(TypeError);
   });
 });

@@ -162,6 +162,12 @@ export interface MetricsConfig {
   readonly summary: SummaryConfig;
   /** The standalone scrape endpoint. */
   readonly endpoint: MetricsEndpointConfig;
+  /**
+   * Node runtime metrics: event-loop delay and utilization, GC, V8 heap, active handles, CPU time
+   * and resident memory.
+   * @default true
+   */
+  readonly runtime: boolean;
 }
 
 /** The alert manager. */
@@ -657,6 +663,7 @@ export const monitoringConfigSchema = z.strictObject({
   }),
   metrics: section({
     enabled: z.boolean().default(true),
+    runtime: z.boolean().default(true),
     retentionPeriod: nonNegative(3600),
     maxMetrics: atLeast(1, 100_000),
     cleanupInterval: positive(300),

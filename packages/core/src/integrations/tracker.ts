@@ -18,7 +18,6 @@ import type { OperationMonitor } from '../operations/monitor.js';
 export interface LineageTracker {
   on?(event: string, listener: (payload: unknown) => void): unknown;
   off?(event: string, listener: (payload: unknown) => void): unknown;
-  [method: string]: unknown;
 }
 
 export interface TrackerIntegrationOptions {
@@ -53,19 +52,20 @@ export function integrateWithTracker(
     throw new TypeError('integrateWithTracker expects a tracker object (with methods to monitor, or events)');
   }
   const prefix = options.prefix ?? 'tracker';
+  const target = tracker as unknown as Record<string, unknown>;
   const restore: Array<() => void> = [];
   const methods: string[] = [];
   for (const method of options.methods ?? DEFAULT_METHODS) {
-    const original = tracker[method];
+    const original = target[method];
     if (typeof original !== 'function') continue;
     const own = Object.hasOwn(tracker, method);
-    tracker[method] = sinks.operations.monitorFunction(`${prefix}.${method}`)(
+    target[method] = sinks.operations.monitorFunction(`${prefix}.${method}`)(
       original as (...args: never[]) => unknown,
     );
     methods.push(method);
     restore.push(() => {
-      if (own) tracker[method] = original;
-      else delete tracker[method]; // it came from the prototype: uncover it again
+      if (own) target[method] = original;
+      else delete target[method]; // it came from the prototype: uncover it again
     });
   }
   const { collector } = sinks;
