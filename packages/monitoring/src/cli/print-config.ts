@@ -1,0 +1,45 @@
+// `print-config`: the effective configuration (defaults, the file, the environment) as YAML in
+// the file's own spelling (snake_case keys), every secret masked — so it can be shown in a
+// ticket, and loaded again as a file.
+import type { MonitoringConfig } from '@datalineage/core';
+import { stringify } from 'yaml';
+
+/** Keys whose values are data (label names, header names), not configuration keys to re-spell. */
+const RECORD_KEYS: ReadonlySet<string> = new Set([
+  'resourceAttributes',
+  'labels',
+  'annotations',
+  'headers',
+  'groupingLabels',
+  'matchers',
+  'tags',
+]);
+
+/** Keys whose values are secrets, whatever their nesting. */
+const SECRET = /pass(word)?|token|secret|api_?key|authorization|credential/i;
+
+const snake = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+
+function mask(value: unknown, key: string | undefined, inRecord: boolean): unknown {
+  if (key !== undefined && SECRET.test(key) && (typeof value === 'string' || typeof value === 'number')) {
+    return '[REDACTED]';
+  }
+  if (Array.isArray(value)) return value.map((item) => mask(item, undefined, false));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, inner] of Object.entries(value)) {
+      // Header values (an Authorization header, an API key) are secrets whatever the header's name.
+      const secretRecord = key === 'headers';
+      const shown = inRecord ? name : snake(name);
+      out[shown] =
+        secretRecord && typeof inner === 'string' ? '[REDACTED]' : mask(inner, name, RECORD_KEYS.has(name));
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The configuration as YAML under `monitoring:`, secrets replaced by `[REDACTED]`. */
+export function printConfig(config: MonitoringConfig): string {
+  return stringify({ monitoring: mask(config, undefined, false) }, { lineWidth: 0 });
+}
