@@ -8,6 +8,8 @@
 //   EXAMPLE_MAX_OPERATIONS=N   stop generating work after N operations, keep serving
 //   EXAMPLE_RATE=50            operations per second
 //   EXAMPLE_ALERT_MIN_DURATION=60  seconds high_error_rate must hold before it fires
+//   EXAMPLE_SMTP_HOST / EXAMPLE_SMTP_PORT  an SMTP server (a local sink) for alert mail; off without them
+//   EXAMPLE_ALERT_EMAIL=ops@example.com    who gets it
 
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,6 +21,8 @@ import {
   type Notification,
   setupMonitoring,
 } from '@datalineage/monitoring';
+import { CircuitBreaker, HealthChecker, RoundRobinBalancer } from './integrations/infrastructure.js';
+import { ExampleLineageTracker } from './integrations/lineage-tracker.js';
 import { type PlannedOperation, planOperation } from './lineage-workload.js';
 
 const seed = Number(process.env.EXAMPLE_SEED ?? 42);
@@ -77,6 +81,31 @@ alerts.addNotificationHandler(AlertChannel.CUSTOM, (notification: Notification) 
   }
 });
 
+// Alert mail, when an SMTP server is given (a local sink such as `npx maildev` or smtp4dev).
+if (process.env.EXAMPLE_SMTP_PORT !== undefined) {
+  alerts.addNotificationHandler(AlertChannel.EMAIL, {
+    smtp_server: process.env.EXAMPLE_SMTP_HOST ?? '127.0.0.1',
+    smtp_port: Number(process.env.EXAMPLE_SMTP_PORT),
+    recipients: [process.env.EXAMPLE_ALERT_EMAIL ?? 'ops@example.com'],
+    from: 'datalineage-example@localhost',
+  });
+}
+
+// The guide's integrations: a lineage tracker, and the infrastructure around the service.
+const tracker = new ExampleLineageTracker();
+monitoring.integrateWithTracker(tracker);
+const balancer = new RoundRobinBalancer([
+  { id: 'worker-1', healthy: true },
+  { id: 'worker-2', healthy: true },
+  { id: 'worker-3', healthy: true },
+]);
+const health = new HealthChecker();
+const breaker = new CircuitBreaker('lineage-store');
+monitoring.integrateWithScalability({ loadBalancer: balancer });
+monitoring.integrateWithHighAvailability({ healthChecker: health, circuitBreaker: breaker });
+health.set('lineage-store', true);
+let consecutiveFailures = 0;
+
 const logs = monitoring.logAggregator;
 const datasets = new Set<string>();
 
@@ -103,8 +132,13 @@ async function runBatch(size: number): Promise<void> {
     collector.recordSummary('lineage.latency', operation.latency);
     datasets.add(operation.dataset);
     collector.setGauge('lineage.datasets', datasets.size);
+    balancer.selectServer();
     try {
       await service.process(operation);
+      await tracker.track(`raw.${operation.dataset}`, `${operation.stage}.job`, operation.dataset);
+      consecutiveFailures = 0;
+      if (breaker.getState() === 'open') breaker.transition('half_open');
+      else if (breaker.getState() === 'half_open') breaker.transition('closed');
       logs.addLog({
         level: LogLevel.INFO,
         message: `resolved lineage of ${operation.dataset} (${operation.rows} rows)`,
@@ -119,6 +153,7 @@ async function runBatch(size: number): Promise<void> {
       });
     } catch (error) {
       collector.increment('errors.total', { stage: operation.stage });
+      if (++consecutiveFailures === 3 && breaker.getState() !== 'open') breaker.transition('open');
       logs.addLog({
         level: LogLevel.ERROR,
         message: `lineage resolution failed for ${operation.dataset}`,
@@ -145,7 +180,9 @@ const tick = setInterval(() => {
     return;
   }
   busy = true;
-  runBatch(Math.max(1, Math.round(rate / 10)))
+  // Each batch is a monitored operation: started/completed counts, a duration, and its logs tagged.
+  monitoring
+    .monitorOperation('lineage.batch', () => runBatch(Math.max(1, Math.round(rate / 10))))
     .catch((error: unknown) => console.error(error))
     .finally(() => {
       busy = false;

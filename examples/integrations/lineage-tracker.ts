@@ -8,9 +8,14 @@ export interface LineageNode {
   readonly type: 'dataset' | 'transformation' | 'sink';
 }
 
+/** Edges kept; older ones are forgotten (the count goes on), so a long run stays bounded. */
+const MAX_EDGES = 1000;
+
 export class ExampleLineageTracker extends EventEmitter {
   readonly nodes = new Map<string, LineageNode>();
   readonly edges: Array<[string, string]> = [];
+  /** Edges added since the start. */
+  edgeCount = 0;
 
   createNode(id: string, type: LineageNode['type']): LineageNode {
     const node = { id, type };
@@ -22,6 +27,8 @@ export class ExampleLineageTracker extends EventEmitter {
   addEdge(from: string, to: string): void {
     if (!this.nodes.has(from) || !this.nodes.has(to)) throw new Error(`unknown node in edge ${from} → ${to}`);
     this.edges.push([from, to]);
+    if (this.edges.length > MAX_EDGES) this.edges.shift();
+    this.edgeCount++;
     this.emit('edge', { from, to, type: 'derives' });
   }
 
@@ -40,7 +47,7 @@ export class ExampleLineageTracker extends EventEmitter {
       this.addEdge(source, transformation);
       this.addEdge(transformation, target);
       this.emit('operation', { name: 'track', durationMs: performance.now() - started });
-      return this.edges.length;
+      return this.edgeCount;
     } catch (error) {
       this.emit('operation', { name: 'track', durationMs: performance.now() - started, error });
       throw error;
