@@ -1,7 +1,8 @@
 // The main example: a small lineage service with monitoring on. Serves the dashboard and
 // `/metrics` on 127.0.0.1:8080 (DATALINEAGE_DASHBOARD_PORT moves it); Ctrl-C stops it cleanly.
 // Its configuration is examples/monitoring-config.yaml (DATALINEAGE_CONFIG_FILE names another):
-// every exporter of the guide — Pushgateway, InfluxDB, Elasticsearch, OTLP — is turned on there.
+// every exporter of the guide — Pushgateway, InfluxDB, Elasticsearch, OTLP — is listed there, off,
+// and is turned on with `enabled: true`.
 //
 // Environment knobs for demos and tests:
 //   EXAMPLE_SEED=42            workload seed (same seed, same operations)

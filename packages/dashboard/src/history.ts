@@ -48,6 +48,11 @@ export interface MetricHistoryOptions {
   readonly maxDataPoints: number;
   /** Series kept at most; further ones are not charted (and counted in `stats`). @default 5000 */
   readonly maxSeries?: number;
+  /**
+   * Milliseconds of history kept at most, besides `maxDataPoints` per series (the configuration's
+   * `metrics.retention_period`). @default no bound but the points
+   */
+  readonly retainMs?: number;
   /** Clock (epoch ms), for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -78,9 +83,10 @@ export class MetricHistory {
     this.intervalMs = options.intervalMs;
     this.maxDataPoints = options.maxDataPoints;
     this.now = options.now ?? Date.now;
+    // One interval more than the points kept, so pruning never takes a point the ring still holds.
+    const span = options.intervalMs * (options.maxDataPoints + 1);
     this.history = new SampleHistory({
-      // One interval more than the points kept, so pruning never takes a point the ring still holds.
-      retainMs: options.intervalMs * (options.maxDataPoints + 1),
+      retainMs: options.retainMs !== undefined && options.retainMs > 0 ? Math.min(span, options.retainMs) : span,
       maxSamplesPerSeries: options.maxDataPoints,
       maxSeries: options.maxSeries ?? 5000,
     });

@@ -151,6 +151,7 @@ export class MonitoringSystem {
       reader: historyReader,
       intervalMs: config.dashboard.sampleInterval * 1000,
       maxDataPoints: config.dashboard.maxDataPoints,
+      retainMs: config.metrics.retentionPeriod * 1000,
     });
     this.meterProvider = new MeterProvider({
       resource,

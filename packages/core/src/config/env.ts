@@ -63,7 +63,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<EnvironmentVariable> = deepFre
     name: 'DATALINEAGE_METRICS_RETENTION',
     path: 'metrics.retentionPeriod',
     type: 'number',
-    description: 'Seconds of metric history kept for the dashboard and alerts.',
+    description: 'Seconds of metric history the dashboard charts keep at most.',
   },
   {
     name: 'DATALINEAGE_METRICS_MAX_COUNT',
@@ -87,7 +87,7 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<EnvironmentVariable> = deepFre
     name: 'DATALINEAGE_ALERT_MIN_DURATION',
     path: 'alerts.minDuration',
     type: 'number',
-    description: 'Seconds a condition must hold before its alert fires.',
+    description: 'Seconds a condition must hold before its alert fires, for rules from the configuration file.',
   },
   {
     name: 'DATALINEAGE_LOG_MAX_ENTRIES',

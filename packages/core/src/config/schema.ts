@@ -16,7 +16,7 @@ export interface DiagnosticsConfig {
 
 /** The built-in web dashboard. */
 export interface DashboardConfig {
-  /** @default true */
+  /** Serve the dashboard (with `/metrics`, `/healthz`, `/readyz`) on `start()`. @default true */
   readonly enabled: boolean;
   /**
    * Interface to listen on. Loopback by default so nothing is exposed by accident; set
@@ -30,12 +30,14 @@ export interface DashboardConfig {
    */
   readonly port: number;
   /**
-   * Verbose dashboard server logging and unminified responses.
+   * Log every dashboard request (method, path, status, time) through the SDK's diagnostics, at
+   * info level: set `diagnostics.level: info` to see them.
    * @default false
    */
   readonly debug: boolean;
   /**
-   * Seconds between page refreshes; must be > 0.
+   * Seconds between the page's polls when live updates (Server-Sent Events) are not available;
+   * must be > 0.
    * @default 30
    */
   readonly autoRefresh: number;
@@ -44,7 +46,7 @@ export interface DashboardConfig {
    * @default 100
    */
   readonly maxDataPoints: number;
-  /** @default 'dark' */
+  /** The page's theme; each browser's switch overrides it. @default 'dark' */
   readonly theme: 'dark' | 'light';
   /**
    * Seconds between samples of the charts' history; must be > 0.
@@ -60,16 +62,21 @@ export interface DashboardConfig {
    */
   readonly allowUnauthenticated: boolean;
   /** HTTPS: PEM key and certificate files. Both or neither. */
-  readonly tls: { readonly keyFile?: string; readonly certFile?: string };
+  readonly tls: {
+    /** The PEM private key file. @default undefined (HTTP) */
+    readonly keyFile?: string;
+    /** The PEM certificate file (with its chain). @default undefined (HTTP) */
+    readonly certFile?: string;
+  };
 }
 
 /** Dashboard credentials; give a username and password, or a token, or nothing. */
 export interface DashboardAuthConfig {
-  /** @default undefined */
+  /** Basic-auth user (with `password`). @default undefined */
   readonly username?: string;
-  /** @default undefined */
+  /** Basic-auth password. @default undefined */
   readonly password?: string;
-  /** @default undefined */
+  /** A bearer token of at least 16 characters (instead of a user and password). @default undefined */
   readonly token?: string;
 }
 
@@ -100,9 +107,9 @@ export interface SummaryConfig {
 
 /** The standalone Prometheus scrape endpoint (separate from the dashboard). */
 export interface MetricsEndpointConfig {
-  /** @default false */
+  /** Serve `/metrics` on a port of its own too (the dashboard serves it as well). @default false */
   readonly enabled: boolean;
-  /** @default '127.0.0.1' */
+  /** Interface the endpoint listens on. @default '127.0.0.1' */
   readonly host: string;
   /**
    * 9464 is OpenTelemetry's Prometheus exporter port, so existing scrape configs keep working.
@@ -118,10 +125,12 @@ export interface MetricsEndpointConfig {
 
 /** The metrics collector. */
 export interface MetricsConfig {
-  /** @default true */
+  /** Collect metrics at all; off, the record path does nothing and nothing is served. @default true */
   readonly enabled: boolean;
   /**
-   * Seconds of history kept for the dashboard and alert evaluation; ≥ 0.
+   * Seconds of history the dashboard's charts keep at most (they also keep at most
+   * `dashboard.max_data_points` samples per series); 0 leaves only that bound. Alert rules keep
+   * what their evaluation periods need, whatever this says. ≥ 0.
    * @default 3600
    */
   readonly retentionPeriod: number;
@@ -137,7 +146,8 @@ export interface MetricsConfig {
    */
   readonly cleanupInterval: number;
   /**
-   * Seconds between aggregations of the history; must be > 0.
+   * Accepted for files written for the Python original, and ignored: the SDK aggregates when
+   * metrics are collected (summaries over their sliding window), not on a timer. Must be > 0.
    * @default 60
    */
   readonly aggregationInterval: number;
@@ -172,7 +182,7 @@ export interface MetricsConfig {
 
 /** The alert manager. */
 export interface AlertsConfig {
-  /** @default true */
+  /** Evaluate alert rules; off, rules are kept but never evaluated. @default true */
   readonly enabled: boolean;
   /**
    * Seconds between rule evaluations; must be > 0.
@@ -180,7 +190,8 @@ export interface AlertsConfig {
    */
   readonly evaluationInterval: number;
   /**
-   * Seconds a condition must hold before the alert fires, against flapping; ≥ 0.
+   * Seconds a condition must hold before the alert fires, against flapping, for rules from this
+   * file that set none (`addRule()` in code defaults to 60); ≥ 0.
    * @default 120
    */
   readonly minDuration: number;
@@ -211,7 +222,7 @@ export interface AlertsConfig {
    * @default 300
    */
   readonly groupInterval: number;
-  /** @default true */
+  /** Send a notice when announced alerts resolve. @default true */
   readonly sendResolved: boolean;
   /**
    * A firing alert of this severity mutes lower-severity alerts on the same metric and series;
@@ -223,9 +234,19 @@ export interface AlertsConfig {
    * Unacknowledged alerts firing `after` seconds (default 900) are also sent to these channels,
    * once; those channels then only get escalations.
    */
-  readonly escalation?: { readonly after: number; readonly channels: readonly string[] };
+  readonly escalation?: {
+    /** Seconds an alert fires unacknowledged before it is escalated. @default 900 */
+    readonly after: number;
+    /** Names of the channels escalations go to (from `channels`). */
+    readonly channels: readonly string[];
+  };
   /** Per-notification delivery: time limit per attempt (seconds) and retries. */
-  readonly delivery: { readonly timeout: number; readonly retries: number };
+  readonly delivery: {
+    /** Seconds one delivery attempt may take. @default 10 */
+    readonly timeout: number;
+    /** Attempts after a failed one, with backoff. @default 3 */
+    readonly retries: number;
+  };
   /**
    * Alert rules created at setup (the AlertRule options; `min_duration` defaults to
    * `alerts.min_duration`).
@@ -265,7 +286,7 @@ export interface AlertRuleConfig {
 
 /** The log aggregator. */
 export interface LogsConfig {
-  /** @default true */
+  /** Keep logs at all; off, `addLog()` and emitted records are ignored. @default true */
   readonly enabled: boolean;
   /**
    * Entries kept in memory (an integer ≥ 1); the oldest go first.
@@ -320,7 +341,7 @@ export interface LogSamplingConfig {
 }
 
 export interface LogRedactionConfig {
-  /** @default true */
+  /** Replace secrets before storage and export (the default keys and patterns, plus these). @default true */
   readonly enabled: boolean;
   /**
    * Attribute keys whose values are replaced, in addition to the built-in list (password, token,
@@ -339,12 +360,12 @@ export interface LogRedactionConfig {
    * @default []
    */
   readonly paths: readonly string[];
-  /** @default '[REDACTED]' */
+  /** What a redacted value is replaced with. @default '[REDACTED]' */
   readonly censor: string;
 }
 
 export interface LogsOtlpConfig {
-  /** @default false */
+  /** Ship logs over OTLP/HTTP as well as keeping them. @default false */
   readonly enabled: boolean;
   /**
    * OTLP/HTTP logs endpoint. When absent, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT or
@@ -376,7 +397,7 @@ export interface LogsOtlpConfig {
 export interface ExportRunConfig {
   /**
    * Seconds between exports; must be > 0.
-   * @default 15 (Pushgateway, InfluxDB), 5 (Elasticsearch), 60 (OTLP)
+   * @default 15 (Pushgateway, InfluxDB), 5 (Elasticsearch)
    */
   readonly interval: number;
   /**
@@ -398,7 +419,7 @@ export interface ExportRunConfig {
 
 /** Pushing metrics to a Prometheus Pushgateway. */
 export interface PrometheusExporterConfig extends ExportRunConfig {
-  /** @default false */
+  /** Push metrics to a Pushgateway every `interval`. @default false */
   readonly enabled: boolean;
   /**
    * http(s) URL of the Pushgateway; required when enabled.
@@ -406,7 +427,7 @@ export interface PrometheusExporterConfig extends ExportRunConfig {
    * @example 'http://localhost:9091'
    */
   readonly pushgatewayUrl?: string;
-  /** @default 'datalineagepy' (the Python library's job name, so dashboards keep matching) */
+  /** The `job` grouping label. @default 'datalineagepy' (the Python library's job name, so dashboards keep matching) */
   readonly jobName: string;
   /**
    * The `instance` grouping label.
@@ -427,23 +448,23 @@ export interface PrometheusExporterConfig extends ExportRunConfig {
   readonly method: 'PUT' | 'POST';
   /** Delete the group when monitoring stops (batch jobs). @default false */
   readonly deleteOnShutdown: boolean;
-  /** Basic auth. @default undefined */
+  /** Basic-auth user, for a Pushgateway behind `--web.config.file`. @default undefined */
   readonly username?: string;
-  /** @default undefined */
+  /** Basic-auth password. @default undefined */
   readonly password?: string;
 }
 
 /** Writing metrics to InfluxDB 1.x (database) or 2.x (org, bucket, token). */
 export interface InfluxDbExporterConfig extends ExportRunConfig {
-  /** @default false */
+  /** Write metrics to InfluxDB every `interval`. @default false */
   readonly enabled: boolean;
-  /** @default 'http://localhost:8086' */
+  /** Base URL of InfluxDB. @default 'http://localhost:8086' */
   readonly url: string;
-  /** @default 'datalineagepy' */
+  /** The InfluxDB 1.x database. @default 'datalineagepy' */
   readonly database: string;
-  /** @default undefined */
+  /** InfluxDB 1.x user, sent as basic auth (never in the URL). @default undefined */
   readonly username?: string;
-  /** @default undefined */
+  /** InfluxDB 1.x password. @default undefined */
   readonly password?: string;
   /** InfluxDB 1.x retention policy. @default undefined (the database's default) */
   readonly retentionPolicy?: string;
@@ -451,19 +472,19 @@ export interface InfluxDbExporterConfig extends ExportRunConfig {
   readonly createDatabase: boolean;
   /** InfluxDB 2.x organization (with `bucket` and `token`). @default undefined */
   readonly org?: string;
-  /** @default undefined */
+  /** InfluxDB 2.x bucket. @default undefined */
   readonly bucket?: string;
   /** InfluxDB 2.x API token; giving one selects the 2.x API. @default undefined */
   readonly token?: string;
-  /** @default 'ms' */
+  /** Timestamp precision of the written points. @default 'ms' */
   readonly precision: 'ns' | 'us' | 'ms' | 's';
 }
 
 /** Shipping logs to Elasticsearch with ECS field names. */
 export interface ElasticsearchExporterConfig extends ExportRunConfig {
-  /** @default false */
+  /** Ship logs to Elasticsearch every `interval`. @default false */
   readonly enabled: boolean;
-  /** @default 'http://localhost:9200' */
+  /** Base URL of Elasticsearch. @default 'http://localhost:9200' */
   readonly url: string;
   /** Daily indices are `<index_prefix>-YYYY.MM.DD`. @default 'datalineagepy' */
   readonly indexPrefix: string;
@@ -471,9 +492,9 @@ export interface ElasticsearchExporterConfig extends ExportRunConfig {
   readonly index?: 'daily' | 'datastream';
   /** The data stream's name when `index` is `datastream`. @default 'logs-datalineage-default' */
   readonly dataStream?: string;
-  /** @default undefined */
+  /** Basic-auth user. @default undefined */
   readonly username?: string;
-  /** @default undefined */
+  /** Basic-auth password. @default undefined */
   readonly password?: string;
   /** An Elasticsearch API key (base64 `id:key`), instead of username and password. @default undefined */
   readonly apiKey?: string;
@@ -481,7 +502,7 @@ export interface ElasticsearchExporterConfig extends ExportRunConfig {
 
 /** Metrics over OTLP/HTTP (logs have `logs.otlp`). */
 export interface OtlpExporterConfig {
-  /** @default false */
+  /** Export metrics over OTLP/HTTP every `interval`. @default false */
   readonly enabled: boolean;
   /**
    * OTLP/HTTP metrics endpoint. When absent, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT or
@@ -505,7 +526,7 @@ export interface OtlpExporterConfig {
   readonly timeout: number;
 }
 
-/** External systems that receive metrics and logs. */
+/** External systems that receive metrics and logs: Pushgateway, InfluxDB, Elasticsearch, OTLP. */
 export interface ExportersConfig {
   /** Metrics to a Prometheus Pushgateway. */
   readonly prometheus: PrometheusExporterConfig;
