@@ -1,5 +1,6 @@
 // The main example: a small lineage service with monitoring on. Serves the dashboard and
-// `/metrics` on 127.0.0.1:8080 (DATALINEAGE_DASHBOARD_PORT moves it); Ctrl-C stops it cleanly.
+// `/metrics` on 127.0.0.1:8080 (DATALINEAGE_DASHBOARD_PORT moves it), and the service's own small
+// HTTP API on 127.0.0.1:8081, its requests measured by instrumentHono; Ctrl-C stops it cleanly.
 // Its configuration is examples/monitoring-config.yaml (DATALINEAGE_CONFIG_FILE names another):
 // every exporter of the guide — Pushgateway, InfluxDB, Elasticsearch, OTLP — is listed there, off,
 // and is turned on with `enabled: true`.
@@ -11,7 +12,11 @@
 //   EXAMPLE_ALERT_MIN_DURATION=60  seconds high_error_rate must hold before it fires
 //   EXAMPLE_SMTP_HOST / EXAMPLE_SMTP_PORT  an SMTP server (a local sink) for alert mail; off without them
 //   EXAMPLE_ALERT_EMAIL=ops@example.com    who gets it
+//   EXAMPLE_API_PORT=8081      the API's port (0: any free one)
 
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   AlertChannel,
@@ -22,6 +27,9 @@ import {
   type Notification,
   setupMonitoring,
 } from '@datalineage/monitoring';
+import { instrumentHono } from '@datalineage/monitoring/http';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { CircuitBreaker, HealthChecker, RoundRobinBalancer } from './integrations/infrastructure.js';
 import { ExampleLineageTracker } from './integrations/lineage-tracker.js';
 import { type PlannedOperation, planOperation } from './lineage-workload.js';
@@ -122,6 +130,31 @@ class LineageService {
 const service = new LineageService();
 let processed = 0;
 
+// The service's HTTP API: what it knows of a dataset. instrumentHono records every request in
+// http.server.request.duration by route template (`/datasets/:name`, never the path).
+const api = new Hono();
+api.get('/datasets/:name', (c) => {
+  const name = c.req.param('name');
+  return datasets.has(name) ? c.json({ name, known: true }) : c.json({ name, known: false }, 404);
+});
+api.get('/healthz', (c) => c.text('ok'));
+instrumentHono(api, collector);
+
+/** A client of the API, as another service would be: one lookup per batch. Never fails a batch. */
+async function lookUp(dataset: string): Promise<void> {
+  try {
+    const response = await fetch(`${apiAddress}/datasets/${encodeURIComponent(dataset)}`);
+    await response.arrayBuffer();
+  } catch (error) {
+    logs.addLog({
+      level: LogLevel.WARNING,
+      message: 'API lookup failed',
+      loggerName: 'example.client',
+      error,
+    });
+  }
+}
+
 async function runBatch(size: number): Promise<void> {
   const batch: PlannedOperation[] = [];
   for (let i = 0; i < size && processed + i < maxOperations; i++)
@@ -165,11 +198,19 @@ async function runBatch(size: number): Promise<void> {
     }
   }
   processed += batch.length;
+  if (batch[0] !== undefined) await lookUp(batch[0].dataset);
 }
 
 await monitoring.start();
+const apiServer = serve({
+  fetch: api.fetch,
+  hostname: '127.0.0.1',
+  port: Number(process.env.EXAMPLE_API_PORT ?? 8081),
+}) as Server;
+await once(apiServer, 'listening');
+const apiAddress = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
 console.log(
-  `DataLineage monitoring example: dashboard ${monitoring.dashboardAddress}/ · metrics ${monitoring.dashboardAddress}/metrics`,
+  `DataLineage monitoring example: dashboard ${monitoring.dashboardAddress}/ · metrics ${monitoring.dashboardAddress}/metrics · API ${apiAddress}/datasets/:name`,
 );
 
 let busy = false; // batches never overlap, so operation i is processed exactly once
@@ -197,6 +238,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     clearInterval(tick);
     console.log(`${signal}: stopping monitoring`);
+    apiServer.closeAllConnections();
+    apiServer.close();
     monitoring.stop().then(() => process.exit(0));
   });
 }

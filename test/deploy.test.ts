@@ -380,7 +380,12 @@ describe('the example, started with the Deployment environment', () => {
       readyTimeoutMs: 30_000,
       // Only what the container gets (and PATH, which the base image sets); the port is moved to a
       // free one the way an operator would, with DATALINEAGE_DASHBOARD_PORT.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env, DATALINEAGE_DASHBOARD_PORT: String(port) },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...env,
+        DATALINEAGE_DASHBOARD_PORT: String(port),
+        EXAMPLE_API_PORT: '0', // the example's own API, off the ports other tests use
+      },
     });
   }, 60_000);
 

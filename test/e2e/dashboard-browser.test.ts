@@ -3,7 +3,8 @@
 // The dashboard in a real Chromium (Debian's, driven by playwright-core). First over the example
 // app running as its own process: every view loads with no console error, the charts draw the
 // example's data and keep refetching live, the theme switch works and sticks, and screenshots of
-// each view in both themes go to docs/screenshots/. Then over a monitoring system in this
+// each view in both themes are taken — into .tmp/screenshots/, or into the README's
+// docs/screenshots/ with `npm run screenshots` (SCREENSHOTS_DIR). Then over a monitoring system in this
 // process, where the test controls the data: a log search finds an injected line, markup in a log
 // shows as text and runs nothing, acknowledging from the page acknowledges, a new measurement
 // shows up without a reload, and with authentication on the page asks for the token while a
@@ -17,7 +18,7 @@ import { parse, stringify } from 'yaml';
 import { launchChromium, watchedPage } from '../support/browser.js';
 import { freePort, type RunningProcess, startProcess, tempDir } from '../support/processes.js';
 
-const SCREENSHOTS = 'docs/screenshots';
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR ?? '.tmp/screenshots';
 let browser: Browser;
 
 beforeAll(async () => {
@@ -66,6 +67,7 @@ describe('the dashboard over the example app', () => {
         ...process.env,
         DATALINEAGE_CONFIG_FILE: file,
         DATALINEAGE_DASHBOARD_PORT: String(port),
+        EXAMPLE_API_PORT: '0', // the example's API on any free port, as tests run side by side
         DATALINEAGE_ALERT_EVALUATION_INTERVAL: '1',
         EXAMPLE_ALERT_MIN_DURATION: '1',
         EXAMPLE_RATE: '200',

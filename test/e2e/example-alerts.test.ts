@@ -54,6 +54,7 @@ beforeAll(async () => {
       ...process.env,
       DATALINEAGE_CONFIG_FILE: file,
       DATALINEAGE_DASHBOARD_PORT: String(port),
+      EXAMPLE_API_PORT: '0', // the example's API on any free port, as tests run side by side
       DATALINEAGE_ALERT_EVALUATION_INTERVAL: '1',
       EXAMPLE_ALERT_MIN_DURATION: '2',
       EXAMPLE_RATE: '400',

@@ -63,6 +63,7 @@ beforeAll(async () => {
       ...process.env,
       DATALINEAGE_CONFIG_FILE: file,
       DATALINEAGE_DASHBOARD_PORT: String(port),
+      EXAMPLE_API_PORT: '0', // the example's API on any free port, as tests run side by side
       EXAMPLE_SEED: String(SEED),
       EXAMPLE_MAX_OPERATIONS: String(OPERATIONS),
       EXAMPLE_RATE: '2000',

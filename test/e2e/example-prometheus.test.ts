@@ -43,6 +43,7 @@ beforeAll(async () => {
     env: {
       ...process.env,
       DATALINEAGE_DASHBOARD_PORT: String(port),
+      EXAMPLE_API_PORT: '0', // the example's API on any free port, as tests run side by side
       EXAMPLE_SEED: String(SEED),
       EXAMPLE_MAX_OPERATIONS: String(OPERATIONS),
       EXAMPLE_RATE: '2000',
@@ -117,6 +118,18 @@ describe('a real Prometheus scraping the example', () => {
     const p99 = await single('histogram_quantile(0.99, sum by (le) (operation_duration_seconds_bucket))');
     expect(p99).toBeGreaterThan(0);
     expect(p99).toBeLessThan(10);
+  });
+
+  it("reads the example API's requests by route template, one lookup per batch", async () => {
+    const batches = Math.ceil(OPERATIONS / Math.round(2000 / 10)); // EXAMPLE_RATE / 10 per batch
+    const lookups = 'http_server_request_duration_seconds_count{http_route="/datasets/:name"}';
+    expect(await single(`sum(${lookups})`, (v) => v === batches)).toBe(batches);
+    const byRoute = await prometheus.query(
+      'sum by (http_route, http_response_status_code) (http_server_request_duration_seconds_count)',
+    );
+    expect(byRoute.map((sample) => sample.metric)).toEqual([
+      { http_route: '/datasets/:name', http_response_status_code: '200' },
+    ]);
   });
 
   it('scrapes the target healthy, and promtool finds the exposition clean', async () => {

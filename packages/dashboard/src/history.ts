@@ -86,7 +86,8 @@ export class MetricHistory {
     // One interval more than the points kept, so pruning never takes a point the ring still holds.
     const span = options.intervalMs * (options.maxDataPoints + 1);
     this.history = new SampleHistory({
-      retainMs: options.retainMs !== undefined && options.retainMs > 0 ? Math.min(span, options.retainMs) : span,
+      retainMs:
+        options.retainMs !== undefined && options.retainMs > 0 ? Math.min(span, options.retainMs) : span,
       maxSamplesPerSeries: options.maxDataPoints,
       maxSeries: options.maxSeries ?? 5000,
     });

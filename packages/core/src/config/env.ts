@@ -87,7 +87,8 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<EnvironmentVariable> = deepFre
     name: 'DATALINEAGE_ALERT_MIN_DURATION',
     path: 'alerts.minDuration',
     type: 'number',
-    description: 'Seconds a condition must hold before its alert fires, for rules from the configuration file.',
+    description:
+      'Seconds a condition must hold before its alert fires, for rules from the configuration file.',
   },
   {
     name: 'DATALINEAGE_LOG_MAX_ENTRIES',
