@@ -94,6 +94,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         fetch: app.fetch,
         hostname: host,
         port,
+        // node-server would otherwise swap the process's global Request and Response for its own
+        // (a library must not change its host's globals), whose Response cannot answer HEAD.
+        overrideGlobalObjects: false,
         ...(tls === undefined ? {} : { createServer: createHttpsServer, serverOptions: tls }),
       },
       () => {

@@ -13,6 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'dlm-dashboard-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const base = { getStatus: () => ({ running: true }) };
+/** The process's own, before any server here started. */
+const { Request: nodeRequest, Response: nodeResponse } = globalThis;
 
 describe('startDashboardServer', () => {
   it('refuses to listen beyond loopback without authentication, unless told to', async () => {
@@ -99,6 +101,18 @@ describe('startDashboardServer', () => {
     await expect(
       startDashboardServer({ ...base, port: 0, tls: { keyFile: join(dir, 'none.pem'), certFile: cert } }),
     ).rejects.toThrow(/TLS key or certificate cannot be read/);
+  });
+
+  it("leaves the process's global Request and Response alone, and answers HEAD", async () => {
+    const server = await startDashboardServer({ ...base, port: 0 });
+    try {
+      expect(globalThis.Request).toBe(nodeRequest);
+      expect(globalThis.Response).toBe(nodeResponse);
+      const head = await fetch(`${server.url}/healthz`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 
   it('answers by its own address, and close() ends connections and live streams at once', async () => {
