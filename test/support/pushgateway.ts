@@ -49,7 +49,9 @@ export async function startPushgateway(): Promise<PushgatewayServer> {
   const process = await startProcess({
     binary: '/usr/bin/prometheus-pushgateway',
     debianPackage: 'prometheus-pushgateway',
-    args: [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which would
+    // share groups between test runs and between tests running side by side: memory only.
+    args: [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--persistence.file='],
     readyUrl: `${url}/-/ready`,
   });
   return {

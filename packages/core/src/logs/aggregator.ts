@@ -398,6 +398,8 @@ export class LogAggregator implements LogSink {
    */
   searchLogs(filter?: LogFilter | LogFilterOptions, options: SearchOptions = {}): SearchResult {
     const compiled = toFilter(filter);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('searchLogs: options must be an object such as { limit: 100 }');
     this.drain();
     this.expire();
     const result = searchStore(this.store, compiled, {

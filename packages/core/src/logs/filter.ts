@@ -30,11 +30,11 @@ export interface LogFilterOptions {
   traceId?: string;
 }
 
-function toTime(value: Date | number | undefined, what: string): number | undefined {
+function toTime(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = value instanceof Date ? value.getTime() : value;
   if (typeof ms !== 'number' || Number.isNaN(ms))
-    throw new TypeError(`LogFilter: ${what} is not a valid time`);
+    throw new TypeError(`LogFilter: ${what} is not a valid time (a Date or epoch milliseconds)`);
   return ms;
 }
 
@@ -47,6 +47,27 @@ function toLevel(value: LogLevel | string | undefined, what: string): number | u
     );
   }
   return level;
+}
+
+/** A short description of a wrong value, for the error: never throws, whatever the value. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a Date';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** A list of strings, as the option's documentation says, or a TypeError naming it. */
+function strings(value: unknown, what: string): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw new TypeError(`LogFilter: ${what} must be an array of strings, got ${kindOf(value)}`);
+  return value;
+}
+
+function text(value: unknown, what: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new TypeError(`LogFilter: ${what} must be a string, got ${kindOf(value)}`);
 }
 
 function escapeRegExp(text: string): string {
@@ -68,32 +89,47 @@ export class LogFilter {
 
   /** @throws TypeError or InvalidSearchPatternError naming the bad option. */
   constructor(options: LogFilterOptions = {}) {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`LogFilter: options must be an object, got ${kindOf(options)}`);
     this.minLevel = toLevel(options.minLevel, 'minLevel') ?? 0;
     this.maxLevel = toLevel(options.maxLevel, 'maxLevel') ?? 255;
     if (this.minLevel > this.maxLevel) throw new TypeError('LogFilter: minLevel is above maxLevel');
-    this.sources = options.sources === undefined ? undefined : new Set(options.sources);
-    this.loggerNames = options.loggerNames === undefined ? undefined : new Set(options.loggerNames);
-    const [start, end] = options.timeRange ?? [undefined, undefined];
-    this.from = toTime(start, 'timeRange[0]') ?? Number.NEGATIVE_INFINITY;
-    this.to = toTime(end, 'timeRange[1]') ?? Number.POSITIVE_INFINITY;
+    const sources = strings(options.sources, 'sources');
+    this.sources = sources === undefined ? undefined : new Set(sources);
+    const loggerNames = strings(options.loggerNames, 'loggerNames');
+    this.loggerNames = loggerNames === undefined ? undefined : new Set(loggerNames);
+    const range: unknown = options.timeRange ?? [undefined, undefined];
+    if (!Array.isArray(range) || range.length > 2)
+      throw new TypeError(`LogFilter: timeRange must be [start, end], got ${kindOf(range)}`);
+    this.from = toTime(range[0], 'timeRange[0]') ?? Number.NEGATIVE_INFINITY;
+    this.to = toTime(range[1], 'timeRange[1]') ?? Number.POSITIVE_INFINITY;
     if (this.from > this.to) throw new TypeError('LogFilter: timeRange starts after it ends');
     const tests: Array<SearchPattern | RegExp> = [];
-    if (options.messageContains !== undefined && options.messageContains !== '') {
+    const contains = text(options.messageContains, 'messageContains');
+    if (contains !== undefined && contains !== '') {
       // A literal with the i flag: linear in V8, and no lower-cased copy of every message.
-      tests.push(new RegExp(escapeRegExp(options.messageContains), 'i'));
+      tests.push(new RegExp(escapeRegExp(contains), 'i'));
     }
-    if (options.regex !== undefined) tests.push(compileSearchPattern(options.regex));
+    if (options.regex !== undefined) {
+      if (typeof options.regex !== 'string' && !(options.regex instanceof RegExp))
+        throw new TypeError(`LogFilter: regex must be a string or a RegExp, got ${kindOf(options.regex)}`);
+      tests.push(compileSearchPattern(options.regex));
+    }
     this.messageTests = tests;
-    this.attributes = Object.entries(options.attributes ?? {}).map(
-      ([key, value]) => [key.split('.'), value] as const,
-    );
-    for (const [key, value] of Object.entries(options.attributes ?? {})) {
-      if (value !== null && typeof value === 'object') {
+    const attributes: unknown = options.attributes ?? {};
+    if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes))
+      throw new TypeError(
+        `LogFilter: attributes must be an object of field values, got ${kindOf(attributes)}`,
+      );
+    const wanted = Object.entries(attributes);
+    for (const [key, value] of wanted) {
+      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) {
         throw new TypeError(`LogFilter: attributes.${key} must be a string, number, boolean or null`);
       }
     }
-    this.hasAttributes = (options.hasAttributes ?? []).map((key) => key.split('.'));
-    this.traceId = options.traceId?.toLowerCase();
+    this.attributes = wanted.map(([key, value]) => [key.split('.'), value] as const);
+    this.hasAttributes = (strings(options.hasAttributes, 'hasAttributes') ?? []).map((key) => key.split('.'));
+    this.traceId = text(options.traceId, 'traceId')?.toLowerCase();
   }
 
   static readonly ALL = new LogFilter();

@@ -127,9 +127,14 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
   if (!Number.isInteger(limit) || limit < 1)
     throw new TypeError(`searchLogs: limit must be a positive integer, got ${limit}`);
   const budget = options.timeBudgetMs ?? 2000;
-  if (!(budget > 0)) throw new TypeError(`searchLogs: timeBudgetMs must be a positive number, got ${budget}`);
+  if (typeof budget !== 'number' || !(budget > 0))
+    throw new TypeError(`searchLogs: timeBudgetMs must be a positive number, got ${budget}`);
   let newest = store.newest;
-  if (options.cursor !== undefined) newest = Math.min(newest, decodeCursor(options.cursor) - 1);
+  if (options.cursor !== undefined) {
+    if (typeof options.cursor !== 'string')
+      throw new TypeError(`searchLogs: cursor must be the nextCursor string of a previous search`);
+    newest = Math.min(newest, decodeCursor(options.cursor) - 1);
+  }
   newest = startFor(store, newest, filter.to);
   const oldest = store.oldest;
   const ordered = store.timeOrdered;

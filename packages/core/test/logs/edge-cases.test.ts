@@ -207,3 +207,33 @@ describe('the store ring', () => {
     }
   });
 });
+
+describe('options of the wrong type (found by test/property/search.property.test.ts)', () => {
+  it('fail with a TypeError naming the option, never a TypeError from inside', () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [null, /^LogFilter: options must be an object, got null$/],
+      [{ sources: 'api' }, /^LogFilter: sources must be an array of strings, got string$/],
+      [{ loggerNames: [1] }, /^LogFilter: loggerNames must be an array of strings, got an array$/],
+      [{ timeRange: 5 }, /^LogFilter: timeRange must be \[start, end\], got number$/],
+      [{ timeRange: ['x', undefined] }, /^LogFilter: timeRange\[0\] is not a valid time/],
+      [{ messageContains: 3 }, /^LogFilter: messageContains must be a string, got number$/],
+      [{ regex: {} }, /^LogFilter: regex must be a string or a RegExp, got an object$/],
+      [{ attributes: [] }, /^LogFilter: attributes must be an object of field values, got an array$/],
+      [
+        { attributes: { n: undefined } },
+        /^LogFilter: attributes\.n must be a string, number, boolean or null$/,
+      ],
+      [{ hasAttributes: 'n' }, /^LogFilter: hasAttributes must be an array of strings, got string$/],
+      [{ traceId: 1 }, /^LogFilter: traceId must be a string, got number$/],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => new LogFilter(options as never), JSON.stringify(options)).toThrow(message);
+    }
+    const logs = new LogAggregator();
+    expect(() => logs.searchLogs(undefined, null as never)).toThrow(/^searchLogs: options must be an object/);
+    expect(() => logs.searchLogs(undefined, { cursor: 5 as never })).toThrow(/^searchLogs: cursor must be/);
+    expect(() => logs.searchLogs(undefined, { timeBudgetMs: '5' as never })).toThrow(
+      /^searchLogs: timeBudgetMs must be a positive number/,
+    );
+  });
+});

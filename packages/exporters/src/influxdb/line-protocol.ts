@@ -1,10 +1,12 @@
 // InfluxDB line protocol: `measurement,tag=value field=1.5,count=3i 1700000000000`. Escaping per
-// https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/ — measurement:
-// comma and space; tag keys, tag values and field keys: comma, equals sign and space. What cannot
-// be written at all is refused rather than mangled: a newline (it ends the line), a backslash at
-// the end of a name or an odd run of them before a character that needs escaping (the parser reads
-// `\` + next character as one pair, so `a\` followed by the separator would swallow it), and a
-// measurement starting with `#` (a comment line).
+// https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/ — tag keys and
+// values: comma, equals sign and space; the measurement and field keys: those and the double quote
+// (the reference names fewer, but InfluxDB 1.x unescapes `\=` and `\"` there too). What cannot be
+// written at all is refused rather than mangled: a line break (it ends the line), a backslash at the
+// end of a name or one that the parser would pair with the escape that follows it, a measurement
+// starting with `#` (a comment line), and a measurement or field key starting with a tab or NUL (the
+// parser skips those and they cannot be escaped). Each rule was found or confirmed by the property
+// test that writes random points to a real InfluxDB 1.6 (test/property/line-protocol.property.test.ts).
 
 /** Timestamp precision of the written points, InfluxDB's `precision` parameter. */
 export type Precision = 'ns' | 'us' | 'ms' | 's';
@@ -23,33 +25,50 @@ export interface Point {
 /** Why a point cannot be written. */
 export type Unwritable = { readonly unwritable: string };
 
-const MEASUREMENT_SPECIAL = /[, ]/g;
-const KEY_SPECIAL = /[,= ]/g;
+/** How one part of a line is escaped, and what in it cannot be written. */
+interface Escaping {
+  readonly special: RegExp;
+  readonly unwritable: RegExp;
+}
+
 /**
- * What InfluxDB's parser misreads: an odd run of backslashes before a character that gets escaped
- * (the last one pairs with the escape's own), and any backslash at the end (it pairs with the
- * separator that follows, whatever the run's length — checked against InfluxDB 1.6).
+ * Tag keys and values: the reference's comma, equals sign and space. The parser reads `\` and the
+ * next character as one pair, so an odd run of backslashes before an escaped character would eat
+ * the escape's own; a backslash at the end pairs with the separator after it, whatever the run.
  */
-const AMBIGUOUS_MEASUREMENT = /(?:(?:^|[^\\])(?:\\\\)*\\[, ])|\\$/;
-const AMBIGUOUS_KEY = /(?:(?:^|[^\\])(?:\\\\)*\\[,= ])|\\$/;
+const TAG: Escaping = { special: /[,= ]/g, unwritable: /(?:(?:^|[^\\])(?:\\\\)*\\[,= ])|\\$/ };
+/** Field keys: as tags, and the double quote, which InfluxDB 1.x unescapes in field keys. */
+const FIELD_KEY: Escaping = { special: /[,= "]/g, unwritable: /(?:(?:^|[^\\])(?:\\\\)*\\[,= "])|\\$/ };
+/**
+ * The measurement: as field keys, but InfluxDB 1.6 unescapes the measurement twice (once parsing,
+ * once reading the series key back), so any backslash before an escaped character is misread, even
+ * in an even run: the measurement `a\\,b`, written `a\\\,b`, is stored as `a\,b`.
+ */
+const MEASUREMENT: Escaping = { special: /[,= "]/g, unwritable: /\\(?:[,= "]|$)/ };
 
 /** Whether `text` has a character escaping must look at (most names have none: they pass as they are). */
-function plain(text: string, key: boolean): boolean {
+function plain(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    // , space \ \n \r, and = in keys and tag values
-    if (c === 44 || c === 32 || c === 92 || c === 10 || c === 13 || (key && c === 61)) return false;
+    // , space \ \n \r = "
+    if (c === 44 || c === 32 || c === 92 || c === 10 || c === 13 || c === 61 || c === 34) return false;
   }
   return true;
 }
 
-function escapeWith(text: string, special: RegExp, ambiguous: RegExp, what: string): string | Unwritable {
-  if (plain(text, special === KEY_SPECIAL)) return text;
+/** Whether InfluxDB's parser would skip the first character as whitespace (tab or NUL; spaces get escaped). */
+function skippedStart(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 9 || c === 0;
+}
+
+function escapeWith(text: string, what: string, escaping: Escaping): string | Unwritable {
+  if (plain(text)) return text;
   if (text.includes('\n') || text.includes('\r')) return { unwritable: `${what} contains a line break` };
-  if (text.includes('\\') && ambiguous.test(text)) {
+  if (text.includes('\\') && escaping.unwritable.test(text)) {
     return { unwritable: `${what} has a backslash before a separator or at its end` };
   }
-  return text.replace(special, '\\$&');
+  return text.replace(escaping.special, '\\$&');
 }
 
 /** A float as InfluxDB reads it: shortest round-trip text, exponents allowed. */
@@ -81,7 +100,8 @@ export function encodeSeries(
   measurement: string,
   tags: Readonly<Record<string, string>>,
 ): string | Unwritable {
-  const escaped = escapeWith(measurement, MEASUREMENT_SPECIAL, AMBIGUOUS_MEASUREMENT, 'the measurement');
+  if (skippedStart(measurement)) return { unwritable: 'the measurement starts with a tab or NUL' };
+  const escaped = escapeWith(measurement, 'the measurement', MEASUREMENT);
   if (typeof escaped !== 'string') return escaped;
   if (escaped === '') return { unwritable: 'the measurement is empty' };
   // A line starting with # is a comment: InfluxDB would skip it and answer success.
@@ -95,9 +115,9 @@ export function encodeSeries(
     // InfluxDB 1.x refuses a tag named `time`: it is kept as `time_`, unless that is taken too.
     if (key === 'time' && 'time_' in tags)
       return { unwritable: 'tags "time" and "time_" cannot both be written' };
-    const name = escapeWith(key === 'time' ? 'time_' : key, KEY_SPECIAL, AMBIGUOUS_KEY, `tag key "${key}"`);
+    const name = escapeWith(key === 'time' ? 'time_' : key, `tag key "${key}"`, TAG);
     if (typeof name !== 'string') return name;
-    const text = escapeWith(value, KEY_SPECIAL, AMBIGUOUS_KEY, `the value of tag "${key}"`);
+    const text = escapeWith(value, `the value of tag "${key}"`, TAG);
     if (typeof text !== 'string') return text;
     if (name === '') return { unwritable: 'a tag key is empty' };
     line += `,${name}=${text}`;
@@ -126,7 +146,11 @@ export function encodeLine(
       if (!Number.isFinite(value.float)) continue;
       formatted = formatFloat(value.float);
     }
-    const name = escapeWith(key, KEY_SPECIAL, AMBIGUOUS_KEY, `field key "${key}"`);
+    if (skippedStart(key)) return { unwritable: `field key ${JSON.stringify(key)} starts with a tab or NUL` };
+    // InfluxDB 1.x refuses a field named `time` as it does a tag: kept as `time_` likewise.
+    if (key === 'time' && 'time_' in fields)
+      return { unwritable: 'fields "time" and "time_" cannot both be written' };
+    const name = escapeWith(key === 'time' ? 'time_' : key, `field key "${key}"`, FIELD_KEY);
     if (typeof name !== 'string') return name;
     text += `${text === '' ? '' : ','}${name}=${formatted}`;
   }

@@ -25,13 +25,39 @@ describe('encodePoint', () => {
     ).toBe('operations.total,method=GET,stage=load value=2.5,count=3i 1700000000123');
   });
 
-  it('escapes commas and spaces in measurements; commas, equals signs and spaces in keys and tag values', () => {
+  it('escapes commas, equals signs and spaces everywhere, and double quotes in the measurement and field keys', () => {
     expect(
       encodePoint(
-        point({ measurement: 'a b,c=d', tags: { 'k e,y=': 'v a,l=ue' }, fields: { 'f x=,': { float: 1 } } }),
+        point({
+          measurement: 'a b,c=d"',
+          tags: { 'k e,y=': 'v a,l=ue"' },
+          fields: { 'f x=,"': { float: 1 } },
+        }),
         'ms',
       ),
-    ).toBe('a\\ b\\,c=d,k\\ e\\,y\\==v\\ a\\,l\\=ue f\\ x\\=\\,=1 1700000000123');
+    ).toBe('a\\ b\\,c\\=d\\",k\\ e\\,y\\==v\\ a\\,l\\=ue" f\\ x\\=\\,\\"=1 1700000000123');
+  });
+
+  it('refuses what InfluxDB 1.6 skips or reads twice: a leading tab or NUL, a backslash before an escape in the measurement', () => {
+    expect(encodePoint(point({ measurement: '\tm' }), 'ms')).toEqual({
+      unwritable: 'the measurement starts with a tab or NUL',
+    });
+    expect(encodePoint(point({ fields: { '\u0000f': { float: 1 } } }), 'ms')).toEqual({
+      unwritable: 'field key "\\u0000f" starts with a tab or NUL',
+    });
+    // An even run is fine in tags (below) but not in the measurement, which InfluxDB unescapes twice.
+    expect(encodePoint(point({ measurement: 'a\\\\,b' }), 'ms')).toEqual({
+      unwritable: 'the measurement has a backslash before a separator or at its end',
+    });
+  });
+
+  it('renames a field called time to time_, and refuses the point when time_ is taken too', () => {
+    expect(encodePoint(point({ fields: { time: { int: 1 } } }), 'ms')).toBe(
+      'operations.total time_=1i 1700000000123',
+    );
+    expect(encodePoint(point({ fields: { time: { int: 1 }, time_: { int: 2 } } }), 'ms')).toEqual({
+      unwritable: 'fields "time" and "time_" cannot both be written',
+    });
   });
 
   it('keeps backslashes that cannot be misread, and refuses the ones that would swallow a separator', () => {
