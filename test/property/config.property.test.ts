@@ -136,7 +136,11 @@ const environment = fc.oneof(
     ),
     fc.oneof(
       // JSON text for objects: String() throws on a generated object with its own toString key.
-      leaf.map((value) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value))), fc.constantFrom('8080', '0', 'yes', 'false', 'a=b,c=d', '=', '60')),
+      leaf.map((value) =>
+        typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value),
+      ),
+      fc.constantFrom('8080', '0', 'yes', 'false', 'a=b,c=d', '=', '60'),
+    ),
     { maxKeys: 3 },
   ),
 );

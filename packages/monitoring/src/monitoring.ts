@@ -300,14 +300,17 @@ export class MonitoringSystem {
     if (!this.running) return;
     this.running = false;
     this.unwatchSignals();
-    await this.alertManager.stop(); // waits for notifications in flight
-    await this.logAggregator.stop(); // stores what is queued and flushes the OTLP export
-    await this.exporterManager.stop(); // a last collection, then every queue flushed
-    try {
-      await this.meterProvider.forceFlush();
-    } catch (error) {
-      diagnostics.warn('DLM_FLUSH_FAILED', `flushing metric readers on stop failed: ${String(error)}`);
-    }
+    // One deadline for the whole stop (`shutdownTimeout`): each step gets what is left of it.
+    const deadline = Date.now() + this.config.shutdownTimeout * 1000;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    await this.alertManager.stop(left()); // waits for notifications in flight
+    // Logs first: stopping the aggregator hands what is queued to the exporters at once, and then
+    // the OTLP batch and the exporters' queues flush side by side.
+    await Promise.all([
+      withDeadline(this.logAggregator.stop(), left(), 'flushing the OTLP log export'),
+      this.exporterManager.stop(left()), // a last collection, then every queue flushed
+      withDeadline(this.meterProvider.forceFlush(), left(), 'flushing the metric readers'),
+    ]);
     await this.closeServers();
     this.metricsCollector.stop();
     this.runtime?.stop();
@@ -325,10 +328,15 @@ export class MonitoringSystem {
       if (this.signalHandlers.has(signal)) continue;
       const handler = (): void => {
         this.signalHandlers.delete(signal);
+        let raised = false;
         const reraise = (): void => {
+          if (raised) return;
+          raised = true;
           if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
         };
         this.stop().then(reraise, reraise);
+        // stop() keeps to the deadline; should a step still hang, the process goes anyway.
+        setTimeout(reraise, this.config.shutdownTimeout * 1000 + 1000).unref();
       };
       this.signalHandlers.set(signal, handler);
       process.once(signal, handler);
@@ -494,4 +502,24 @@ function routingOf(config: MonitoringConfig): RoutingOptions {
       ? { dashboardUrl: `http://${host}:${dashboard.port}/` }
       : {}),
   };
+}
+
+/** Wait for `work` at most `ms`; a failure or the deadline is reported, never thrown. */
+async function withDeadline(work: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), ms);
+    timer.unref();
+  });
+  try {
+    if ((await Promise.race([work, expired])) === 'expired')
+      diagnostics.warn(
+        'DLM_SHUTDOWN_DEADLINE',
+        `${what} did not finish within the shutdown deadline (${ms} ms)`,
+      );
+  } catch (error) {
+    diagnostics.warn('DLM_FLUSH_FAILED', `${what} failed on stop: ${String(error)}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }

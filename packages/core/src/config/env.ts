@@ -60,6 +60,12 @@ export const ENVIRONMENT_VARIABLES: ReadonlyArray<EnvironmentVariable> = deepFre
     description: 'Dashboard bearer token (instead of a user and password).',
   },
   {
+    name: 'DATALINEAGE_SHUTDOWN_TIMEOUT',
+    path: 'shutdownTimeout',
+    type: 'number',
+    description: 'Seconds a stop (or SIGTERM) may take to deliver what is queued before the process goes.',
+  },
+  {
     name: 'DATALINEAGE_METRICS_RETENTION',
     path: 'metrics.retentionPeriod',
     type: 'number',

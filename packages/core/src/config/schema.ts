@@ -559,6 +559,13 @@ export interface MonitoringConfig {
    * @default true
    */
   readonly handleSignals: boolean;
+  /**
+   * Seconds `stop()` — and so a SIGTERM or SIGINT — may take to deliver what is queued: pending
+   * notifications, the OTLP log batch, every exporter's queue. What is still queued then is dropped
+   * and counted (`shutdown` in the exporters' drops), and the process goes.
+   * @default 10
+   */
+  readonly shutdownTimeout: number;
   /** The web dashboard (`dashboard:` in the guide's YAML file). */
   readonly dashboard: DashboardConfig;
   /** The metrics collector and its scrape endpoint. */
@@ -636,6 +643,7 @@ export const monitoringConfigSchema = z.strictObject({
   serviceName: z.string().min(1).default('datalineage'),
   resourceAttributes: stringRecord(),
   handleSignals: z.boolean().default(true),
+  shutdownTimeout: z.number().gt(0).max(3600).default(10),
   diagnostics: section({
     level: z.enum(['none', 'error', 'warn', 'info', 'debug']).default('error'),
   }),

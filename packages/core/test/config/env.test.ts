@@ -26,6 +26,7 @@ describe('the environment variable table', () => {
         'DATALINEAGE_METRICS_ENDPOINT_PORT',
         'DATALINEAGE_METRICS_MAX_COUNT',
         'DATALINEAGE_METRICS_RETENTION',
+        'DATALINEAGE_SHUTDOWN_TIMEOUT',
         'OTEL_RESOURCE_ATTRIBUTES',
         'OTEL_SERVICE_NAME',
       ].sort(),
