@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { restartable } from './restartable.js';
 
 /** A document as stored. */
 export interface StoredDocument {
@@ -65,6 +66,10 @@ export interface ElasticsearchServer {
   rejectMapping(match: (source: Record<string, unknown>) => boolean): void;
   /** Never answer the next `count` `/_bulk` requests (nothing is indexed). */
   hang(count?: number): void;
+  /** Go down as a crash would (connections refused), keeping the indexed documents. */
+  pause(): Promise<void>;
+  /** Come back on the same port. */
+  resume(): Promise<void>;
   /** Index the next `count` requests, then destroy the socket instead of answering. */
   loseResponses(count: number): void;
   close(): Promise<void>;
@@ -393,9 +398,12 @@ export async function startElasticsearchServer(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const lifecycle = restartable(server, port);
 
   return {
     url: `http://127.0.0.1:${port}`,
+    pause: lifecycle.pause,
+    resume: lifecycle.resume,
     get requests() {
       return requests;
     },

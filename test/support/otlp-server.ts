@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
+import { restartable } from './restartable.js';
 
 // ---------------------------------------------------------------------------------------------
 // OTLP/JSON shapes (as sent by exporters, and as protobuf is normalized to)
@@ -219,6 +220,10 @@ export interface OtlpServer {
   waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** Forget everything received and every pending fault. */
   reset(): void;
+  /** Go down as a crash would (connections refused), keeping what was received. */
+  pause(): Promise<void>;
+  /** Come back on the same port. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -512,9 +517,12 @@ export async function startOtlpServer(): Promise<OtlpServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const lifecycle = restartable(server, port);
 
   return {
     baseUrl,
+    pause: lifecycle.pause,
+    resume: lifecycle.resume,
     metricsUrl: `${baseUrl}/v1/metrics`,
     logsUrl: `${baseUrl}/v1/logs`,
     requests,

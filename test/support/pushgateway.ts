@@ -34,6 +34,10 @@ export interface PushgatewayServer {
   /** Every group, with its metric families (the push-time metrics left out). */
   groups(): Promise<PushedGroup[]>;
   readonly process: RunningProcess;
+  /** Kill the process (memory only: its groups are gone, as after a real restart). */
+  pause(): Promise<void>;
+  /** Start a new process on the same port. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,17 +50,25 @@ interface ApiGroup {
 export async function startPushgateway(): Promise<PushgatewayServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const process = await startProcess({
-    binary: '/usr/bin/prometheus-pushgateway',
-    debianPackage: 'prometheus-pushgateway',
-    // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which would
-    // share groups between test runs and between tests running side by side: memory only.
-    args: [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--persistence.file='],
-    readyUrl: `${url}/-/ready`,
-  });
+  const start = () =>
+    startProcess({
+      binary: '/usr/bin/prometheus-pushgateway',
+      debianPackage: 'prometheus-pushgateway',
+      // Debian's build persists to /var/lib/prometheus/pushgateway.data by default, which would
+      // share groups between test runs and between tests running side by side: memory only.
+      args: [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', '--persistence.file='],
+      readyUrl: `${url}/-/ready`,
+    });
+  let process = await start();
   return {
     url,
-    process,
+    get process() {
+      return process;
+    },
+    pause: () => process.stop(),
+    async resume() {
+      process = await start();
+    },
     async groups() {
       const response = await fetch(`${url}/api/v1/metrics`);
       const body = (await response.json()) as { status: string; data: ApiGroup[] };
