@@ -354,7 +354,10 @@ export class Slot<T> {
     const retryable = !(error instanceof ExportError) || error.retryable;
     if (retryable) {
       this.putBack(batch);
-      this.fail(`${message(error)}; ${batch.length} items kept for a retry`);
+      // While stopping there is no later retry: what is left at the deadline is counted in close().
+      this.fail(
+        `${message(error)}; ${batch.length} items ${this.deadline === undefined ? 'kept for a retry' : 'put back for the rest of the stop deadline'}`,
+      );
     } else {
       this.drop('rejected', batch.length);
       this.fail(`${message(error)}; ${batch.length} items dropped (the backend refused them for good)`);
@@ -389,9 +392,13 @@ export class Slot<T> {
     this.context.counts?.dropped(this.name, key, count);
   }
 
-  private fail(text: string): void {
+  private fail(text: string, always = false): void {
     this.lastError = text;
     this.lastErrorAt = this.context.now();
+    if (always) {
+      diagnostics.warn('DLM_EXPORT_FAILED', `exporter "${this.name}" (${this.exporter.kind}): ${text}.`);
+      return;
+    }
     diagnostics.warnOnce(
       'DLM_EXPORT_FAILED',
       this.name,
@@ -419,7 +426,8 @@ export class Slot<T> {
     this.inFlight = 0;
     if (leftover > 0) {
       this.drop(reason, leftover);
-      this.fail(`${leftover} items were still queued when the stop deadline passed`);
+      // Always said, even after an earlier failure was: it is the loss, with its count.
+      this.fail(`${leftover} items were still queued when the stop deadline passed`, true);
     }
     if (detach) {
       this.detach?.();

@@ -85,8 +85,7 @@ class CountingLogExporter implements LogRecordExporter {
     const done = (result: ExportResult) => {
       if (settled) return;
       settled = true;
-      this.recorder.settle(result, items);
-      resultCallback(result);
+      resultCallback(this.recorder.settle(result, items));
     };
     try {
       this.inner.export(logs, done);

@@ -150,8 +150,7 @@ class CountingMetricExporter implements PushMetricExporter {
     const done = (result: ExportResult) => {
       if (settled) return;
       settled = true;
-      this.recorder.settle(result, items);
-      resultCallback(result);
+      resultCallback(this.recorder.settle(result, items));
     };
     try {
       this.inner.export(metrics, done);

@@ -239,11 +239,25 @@ function envHeaderValues(env: NodeJS.ProcessEnv, signal: OtlpSignal): string[] {
   return values;
 }
 
+/** Userinfo and query values (`?api_key=…`, as some vendors' endpoints take): raw and decoded. */
 function urlCredentials(url: string | undefined): string[] {
   if (url === undefined) return [];
   try {
-    const { username, password } = new URL(url);
-    return [username, password, decodeURIComponent(username), decodeURIComponent(password)];
+    const parsed = new URL(url);
+    const { username, password } = parsed;
+    const query = [...parsed.searchParams.values()];
+    const rawQuery = parsed.search
+      .slice(1)
+      .split('&')
+      .map((pair) => pair.slice(pair.indexOf('=') + 1));
+    return [
+      username,
+      password,
+      decodeURIComponent(username),
+      decodeURIComponent(password),
+      ...query,
+      ...rawQuery,
+    ];
   } catch {
     return [];
   }
@@ -293,18 +307,24 @@ export class ExportStatsRecorder {
     private readonly secrets: readonly string[],
   ) {}
 
-  /** Record how an export of `items` data points or records ended. */
-  settle(result: ExportResult, items: number): void {
+  /**
+   * Record how an export of `items` data points or records ended, and return the result to hand
+   * on: a failure's error is replaced by one with the credentials masked, since OpenTelemetry's
+   * processors and readers report it as they get it (to `diag`, where an app may log it).
+   */
+  settle(result: ExportResult, items: number): ExportResult {
     if (result.code === EXPORT_SUCCESS) {
       this.exported++;
       this.exportedItems += items;
       this.lastSuccess = new Date().toISOString();
-      return;
+      return result;
     }
-    this.fail(result.error ?? new Error('export failed'), items);
+    const message = this.fail(result.error ?? new Error('export failed'), items);
+    return { code: result.code, error: new Error(message) };
   }
 
-  fail(error: unknown, items: number): void {
+  /** Count a failed export; returns its description, credentials masked. */
+  fail(error: unknown, items: number): string {
     const message = this.mask(describeError(error));
     this.failed++;
     this.failedItems += items;
@@ -316,6 +336,7 @@ export class ExportStatsRecorder {
       `${this.signal}\u0000${message.slice(0, 40)}`,
       `OTLP ${this.signal} export failed: ${message}. Later failures like it are only counted (stats()).`,
     );
+    return message;
   }
 
   snapshot(): OtlpExportStats {

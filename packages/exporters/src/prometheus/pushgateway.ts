@@ -148,7 +148,7 @@ export class PrometheusExporter implements Exporter<string> {
     const body = batch[batch.length - 1] ?? '';
     const answer = await request(
       this.url,
-      { method: this.config.method, headers: this.headers, body },
+      { method: this.config.method, headers: this.headers, body, secrets: this.secrets },
       this.target,
       signal,
     );

@@ -1,7 +1,7 @@
 // `print-config`: the effective configuration (defaults, the file, the environment) as YAML in
 // the file's own spelling (snake_case keys), every secret masked — so it can be shown in a
 // ticket, and loaded again as a file.
-import type { MonitoringConfig } from '@datalineage/core';
+import { type MonitoringConfig, maskUrl } from '@datalineage/core';
 import { stringify } from 'yaml';
 
 /** Keys whose values are data (label names, header names), not configuration keys to re-spell. */
@@ -18,13 +18,38 @@ const RECORD_KEYS: ReadonlySet<string> = new Set([
 /** Keys whose values are secrets, whatever their nesting. */
 const SECRET = /pass(word)?|token|secret|api_?key|authorization|credential/i;
 
+/** Keys whose values are URLs, which carry credentials in their userinfo or query. */
+const URL_KEY = /^url$|Url$/;
+
+/**
+ * A URL with its credentials masked: userinfo and query values always; an alert channel's path too
+ * (Slack's and most webhooks' credential is the path itself), as the channels' own status does.
+ */
+function maskUrlValue(url: string, inChannel: boolean): string {
+  if (inChannel) return maskUrl(url);
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== '' || parsed.password !== '') {
+      parsed.username = 'REDACTED';
+      parsed.password = '';
+    }
+    for (const name of [...parsed.searchParams.keys()]) parsed.searchParams.set(name, 'REDACTED');
+    return parsed.href;
+  } catch {
+    return '[REDACTED]';
+  }
+}
+
 const snake = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
-function mask(value: unknown, key: string | undefined, inRecord: boolean): unknown {
+function mask(value: unknown, key: string | undefined, inRecord: boolean, inChannel = false): unknown {
   if (key !== undefined && SECRET.test(key) && (typeof value === 'string' || typeof value === 'number')) {
     return '[REDACTED]';
   }
-  if (Array.isArray(value)) return value.map((item) => mask(item, undefined, false));
+  if (key !== undefined && URL_KEY.test(key) && typeof value === 'string') {
+    return maskUrlValue(value, inChannel);
+  }
+  if (Array.isArray(value)) return value.map((item) => mask(item, undefined, false, key === 'channels'));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [name, inner] of Object.entries(value)) {
@@ -32,7 +57,9 @@ function mask(value: unknown, key: string | undefined, inRecord: boolean): unkno
       const secretRecord = key === 'headers';
       const shown = inRecord ? name : snake(name);
       out[shown] =
-        secretRecord && typeof inner === 'string' ? '[REDACTED]' : mask(inner, name, RECORD_KEYS.has(name));
+        secretRecord && typeof inner === 'string'
+          ? '[REDACTED]'
+          : mask(inner, name, RECORD_KEYS.has(name), inChannel);
     }
     return out;
   }
