@@ -100,7 +100,10 @@ describe('print-config', () => {
         '  dashboard: { auth: { username: ops, password: dash-pass-1 } }',
         '  exporters:',
         '    influxdb: { enabled: true, username: w, password: influx-pass-2 }',
-        '    elasticsearch: { api_key: es-key-3 }',
+        '    elasticsearch: { api_key: es-key-3, url: "http://es:es-pass-5@127.0.0.1:9200/?token=es-token-6" }',
+        '    prometheus: { pushgateway_url: "http://127.0.0.1:9091" }',
+        '  alerts:',
+        '    channels: [{ type: webhook, url: "https://hooks.example.com/T0/hook-path-7" }]',
         '  logs:',
         '    otlp: { headers: { x-api-key: otlp-key-4 } }',
         '  resource_attributes: { deployment.environment: prod }',
@@ -109,7 +112,15 @@ describe('print-config', () => {
     );
     const result = await run(['print-config', source], { DATALINEAGE_DASHBOARD_PORT: '9123' });
     expect(result.code).toBe(0);
-    for (const secret of ['dash-pass-1', 'influx-pass-2', 'es-key-3', 'otlp-key-4'])
+    for (const secret of [
+      'dash-pass-1',
+      'influx-pass-2',
+      'es-key-3',
+      'otlp-key-4',
+      'es-pass-5',
+      'es-token-6',
+      'hook-path-7',
+    ])
       expect(result.out).not.toContain(secret);
     expect(result.out).toContain('port: 9123'); // the environment is part of the effective configuration
     const printed = parse(result.out) as { monitoring: Record<string, unknown> };
@@ -122,6 +133,13 @@ describe('print-config', () => {
     expect(reloaded.dashboard.port).toBe(9123);
     expect(reloaded.metrics).toEqual(original.metrics);
     expect(reloaded.exporters.influxdb.password).toBe('[REDACTED]');
+    // URLs: credentials masked, a URL without any printed exactly as written.
+    expect(reloaded.exporters.elasticsearch.url).toBe('http://REDACTED@127.0.0.1:9200/?token=REDACTED');
+    expect(reloaded.exporters.prometheus.pushgatewayUrl).toBe('http://127.0.0.1:9091');
+    expect(reloaded.exporters.influxdb.url).toBe(original.exporters.influxdb.url);
+    expect(printed.monitoring).toMatchObject({
+      alerts: { channels: [{ url: 'https://hooks.example.com/[REDACTED]' }] },
+    });
   });
 });
 

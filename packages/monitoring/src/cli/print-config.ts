@@ -29,6 +29,8 @@ function maskUrlValue(url: string, inChannel: boolean): string {
   if (inChannel) return maskUrl(url);
   try {
     const parsed = new URL(url);
+    // Nothing to hide: printed as written (URL's href would add a trailing slash to a bare host).
+    if (parsed.username === '' && parsed.password === '' && parsed.search === '') return url;
     if (parsed.username !== '' || parsed.password !== '') {
       parsed.username = 'REDACTED';
       parsed.password = '';
