@@ -1,9 +1,8 @@
 // A graceful shutdown loses no log: the app logs lines that wait in the OTLP batch, SIGTERM
 // arrives, and every line reaches the OTLP receiver before the process ends by that signal.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OtlpLogReceiver, startOtlpLogReceiver } from '../support/otlp-receiver.js';
-import { freePort } from '../support/processes.js';
+import { freePort, startNodeScript } from '../support/processes.js';
 
 let receiver: OtlpLogReceiver;
 
@@ -17,37 +16,14 @@ afterAll(async () => {
 
 async function runUntilLogged(lines: number, signal: NodeJS.Signals) {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@datalineage/source', '--import', 'tsx', 'test/fixtures/log-shutdown-app.ts'],
-    {
-      env: {
-        ...process.env,
-        OTLP_URL: receiver.url,
-        LINES: String(lines),
-        DATALINEAGE_DASHBOARD_PORT: String(port),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
+  const app = await startNodeScript('test/fixtures/log-shutdown-app.ts', {
+    env: { OTLP_URL: receiver.url, LINES: String(lines), DATALINEAGE_DASHBOARD_PORT: String(port) },
+    ready: 'logged',
   });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, exitSignal) => resolve({ code, signal: exitSignal })),
-  );
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('logged')) {
-    if (Date.now() > deadline) throw new Error(`the app did not log:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
   const before = receiver.logs.length;
-  child.kill(signal);
-  return { exit: await exited, before, output };
+  app.signal(signal);
+  const exit = await app.exit;
+  return { exit, before, output: app.output() };
 }
 
 describe('graceful shutdown', () => {

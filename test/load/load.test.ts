@@ -4,10 +4,9 @@
 // scrapes /metrics every second with a one-second scrape timeout. LOAD_SECONDS sets the length:
 // 20 s in `npm test`, 120 s in `npm run soak`. Passes when no request fails, no scrape fails or
 // takes a second, and nothing is dropped; prints the figures (and writes .tmp/load.json).
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/processes.js';
+import { freePort, startNodeScript } from '../support/processes.js';
 import { type PrometheusServer, startPrometheus } from '../support/prometheus.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 20);
@@ -35,26 +34,11 @@ describe(`load: ${CLIENTS} dashboard clients and a 1 s Prometheus scrape for ${S
     'serves every request and every scrape within a second while the app records at full speed',
     async () => {
       const port = await freePort();
-      const app = spawn(
-        process.execPath,
-        ['--conditions=@datalineage/source', '--import', 'tsx', 'test/fixtures/load-app.ts'],
-        { env: { ...process.env, DASHBOARD_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let output = '';
-      app.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
+      const app = await startNodeScript('test/fixtures/load-app.ts', {
+        env: { DASHBOARD_PORT: String(port) },
+        ready: '"ready"',
       });
-      app.stderr.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => app.once('exit', resolve));
       try {
-        const readyBy = Date.now() + 30_000;
-        while (!output.includes('"ready"')) {
-          if (app.exitCode !== null || Date.now() > readyBy)
-            throw new Error(`the app did not start:\n${output}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
         const base = `http://127.0.0.1:${port}`;
         prometheus = await startPrometheus({ targets: [`127.0.0.1:${port}`], scrapeInterval: '1s' });
         await prometheus.waitForQuery('up{job="app"}', (r) => r[0]?.value === 1, 20_000);
@@ -91,9 +75,9 @@ describe(`load: ${CLIENTS} dashboard clients and a 1 s Prometheus scrape for ${S
         );
         const targets = await prometheus.targets();
 
-        app.kill('SIGTERM');
-        expect(await exited, output).toBe(0);
-        const line = output.trim().split('\n').at(-1) as string;
+        app.signal('SIGTERM');
+        expect((await app.exit).code, app.output()).toBe(0);
+        const line = app.output().trim().split('\n').at(-1) as string;
         const figures = JSON.parse(line) as {
           measurementsPerSecond: number;
           logsPerSecond: number;
@@ -102,7 +86,6 @@ describe(`load: ${CLIENTS} dashboard clients and a 1 s Prometheus scrape for ${S
           alertEvaluations: number;
           alertEvaluationErrors: number;
         };
-        const { seconds: _appSeconds, ...appFigures } = figures as typeof figures & { seconds: number };
         const results = {
           date: new Date().toISOString(),
           node: process.version,
@@ -118,7 +101,7 @@ describe(`load: ${CLIENTS} dashboard clients and a 1 s Prometheus scrape for ${S
           ),
           scrapes: scrapes[0]?.value,
           slowestScrapeSeconds: slowest[0]?.value,
-          ...appFigures,
+          ...figures,
         };
         console.log(JSON.stringify(results, null, 2));
         mkdirSync('.tmp', { recursive: true });
@@ -138,7 +121,7 @@ describe(`load: ${CLIENTS} dashboard clients and a 1 s Prometheus scrape for ${S
         expect(figures.alertEvaluationErrors).toBe(0);
         expect(figures.measurementsPerSecond).toBeGreaterThan(10_000);
       } finally {
-        if (app.exitCode === null) app.kill('SIGKILL');
+        app.signal('SIGKILL'); // no-op once it has exited
       }
     },
     (SECONDS + 90) * 1000,

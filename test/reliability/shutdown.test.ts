@@ -3,13 +3,12 @@
 // Pushgateway, a real InfluxDB, the Elasticsearch and OTLP test servers before the process ends by
 // that signal. When a backend hangs, the configured deadline (shutdownTimeout) still ends the
 // process on time, and a second signal ends it at once.
-import { spawn } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ElasticsearchServer, startElasticsearchServer } from '../support/elasticsearch-server.js';
 import { type InfluxServer, startInfluxDB } from '../support/influxdb.js';
 import { type OtlpLogReceiver, startOtlpLogReceiver } from '../support/otlp-receiver.js';
-import { freePort } from '../support/processes.js';
+import { freePort, type NodeScript, startNodeScript } from '../support/processes.js';
 import { type PushgatewayServer, startPushgateway } from '../support/pushgateway.js';
 
 let gateway: PushgatewayServer;
@@ -44,54 +43,12 @@ afterAll(async () => {
   await Promise.all([gateway?.stop(), influx?.stop(), elasticsearch?.close(), otlp?.close()]);
 });
 
-interface Run {
-  /** Resolves with how the process ended and when, ms after the first signal. */
-  readonly exit: Promise<{ signal: NodeJS.Signals | null; code: number | null; afterMs: number }>;
-  signal(signal: NodeJS.Signals): void;
-  readonly output: () => string;
-}
-
-async function startApp(config: unknown, env: Record<string, string> = {}): Promise<Run> {
+async function startApp(config: unknown, env: Record<string, string> = {}): Promise<NodeScript> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@datalineage/source', '--import', 'tsx', 'test/fixtures/shutdown-app.ts'],
-    {
-      env: {
-        ...process.env,
-        SHUTDOWN_CONFIG: JSON.stringify(config),
-        DATALINEAGE_DASHBOARD_PORT: String(port),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
+  return startNodeScript('test/fixtures/shutdown-app.ts', {
+    env: { SHUTDOWN_CONFIG: JSON.stringify(config), DATALINEAGE_DASHBOARD_PORT: String(port), ...env },
+    ready: 'ready',
   });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  let signalledAt = 0;
-  const exit = new Promise<{ signal: NodeJS.Signals | null; code: number | null; afterMs: number }>(
-    (resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal, afterMs: Date.now() - signalledAt })),
-  );
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('ready')) {
-    if (child.exitCode !== null) throw new Error(`the app exited:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the app did not get ready:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    exit,
-    signal(signal) {
-      if (signalledAt === 0) signalledAt = Date.now();
-      child.kill(signal);
-    },
-    output: () => output,
-  };
 }
 
 /** Every export waits ten minutes: only the shutdown flush can deliver. */

@@ -209,3 +209,62 @@ export function freePort(): Promise<number> {
 export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `${prefix}-`));
 }
+
+/** A TypeScript script of this repository run as its own Node process (see {@link startNodeScript}). */
+export interface NodeScript {
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends `signal`; the first one sent is the origin of `exit.afterMs`. */
+  signal(signal: NodeJS.Signals): void;
+  /** How it ended, and when: ms after the first signal sent (0 when none was). */
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }>;
+}
+
+/**
+ * Runs `script` (a path from the repository root) with the packages' sources, and resolves once
+ * its output contains `ready`; rejects with the output if it exits or takes 30 s first. Killed
+ * with the test worker if still running.
+ */
+export async function startNodeScript(
+  script: string,
+  options: { env?: NodeJS.ProcessEnv; ready: string },
+): Promise<NodeScript> {
+  const child = spawn(process.execPath, ['--conditions=@datalineage/source', '--import', 'tsx', script], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  killLeftoversOnExit();
+  running.add(child);
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let signalledAt = 0;
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; afterMs: number }>(
+    (resolve) =>
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal, afterMs: signalledAt === 0 ? 0 : Date.now() - signalledAt });
+      }),
+  );
+  const deadline = Date.now() + 30_000;
+  while (!output.includes(options.ready)) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${script} exited before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${script} was not ready within 30 s:\n${output}`);
+    }
+    await sleep(50);
+  }
+  return {
+    output: () => output,
+    signal(signal) {
+      if (signalledAt === 0) signalledAt = Date.now();
+      child.kill(signal);
+    },
+    exit,
+  };
+}

@@ -92,6 +92,7 @@ export {
   type LineageTracker,
   type TrackerIntegrationOptions,
 } from './integrations/tracker.js';
+export { type Settled, within } from './internal/deadline.js';
 export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';
 export {
   type AnalysisScope,

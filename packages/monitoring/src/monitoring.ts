@@ -25,6 +25,7 @@ import {
   OperationMonitor,
   type RoutingOptions,
   type TrackerIntegrationOptions,
+  within,
 } from '@datalineage/core';
 import {
   type DashboardServer,
@@ -506,20 +507,12 @@ function routingOf(config: MonitoringConfig): RoutingOptions {
 
 /** Wait for `work` at most `ms`; a failure or the deadline is reported, never thrown. */
 async function withDeadline(work: Promise<unknown>, ms: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), ms);
-    timer.unref();
-  });
-  try {
-    if ((await Promise.race([work, expired])) === 'expired')
-      diagnostics.warn(
-        'DLM_SHUTDOWN_DEADLINE',
-        `${what} did not finish within the shutdown deadline (${ms} ms)`,
-      );
-  } catch (error) {
-    diagnostics.warn('DLM_FLUSH_FAILED', `${what} failed on stop: ${String(error)}`);
-  } finally {
-    clearTimeout(timer);
-  }
+  const settled = await within(work, ms);
+  if (settled.outcome === 'expired')
+    diagnostics.warn(
+      'DLM_SHUTDOWN_DEADLINE',
+      `${what} did not finish within the shutdown deadline (${ms} ms)`,
+    );
+  else if (settled.outcome === 'failed')
+    diagnostics.warn('DLM_FLUSH_FAILED', `${what} failed on stop: ${String(settled.error)}`);
 }

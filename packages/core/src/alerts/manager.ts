@@ -4,6 +4,7 @@
 // Evaluations never overlap, and deliveries run in the background so a slow channel never delays
 // the next evaluation.
 import { type MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
+import { within } from '../internal/deadline.js';
 import { diagnostics } from '../internal/diag.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import { createChannel } from './channels/create.js';
@@ -497,13 +498,7 @@ export class AlertManager {
     clearTimeout(this.routeTimer);
     this.routeTimer = undefined;
     await this.evaluating;
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-      timer.unref();
-    });
-    await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
-    clearTimeout(timer);
+    await within(Promise.allSettled([...this.inFlight]), graceMs);
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // once for one metric), then convert every family that did not fail to OpenTelemetry MetricData.
 import type { HrTime } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
+import { within } from '../internal/deadline.js';
 import { type AnyFamily, familyToMetricData } from './producer.js';
 
 /** Error recorded when a metric's `collect` callback throws, rejects or times out. */
@@ -29,19 +30,10 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 /** Callbacks still running from an earlier collection: not started again until they settle. */
 const inFlight = new WeakMap<AnyFamily, Promise<unknown>>();
 
-function settleWithin(pending: Promise<unknown>, millis: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${millis} ms`)), millis);
-    timer.unref();
-  });
-  return Promise.race([pending, timeout]).then(
-    () => clearTimeout(timer),
-    (error: unknown) => {
-      clearTimeout(timer);
-      throw error;
-    },
-  ) as Promise<void>;
+async function settleWithin(pending: Promise<unknown>, millis: number): Promise<void> {
+  const settled = await within(pending, millis);
+  if (settled.outcome === 'failed') throw settled.error;
+  if (settled.outcome === 'expired') throw new Error(`timed out after ${millis} ms`);
 }
 
 /** Run callbacks and convert; never rejects: each failure is returned and costs only its metric. */

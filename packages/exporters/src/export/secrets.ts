@@ -32,6 +32,37 @@ export function secretsOf(values: ReadonlyArray<string | undefined>): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
+/**
+ * The credentials a URL carries: its userinfo and every query value (`?api_key=…`, as some
+ * vendors' endpoints take), each as written and decoded. For `secretsOf`.
+ */
+export function urlSecrets(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const written = [
+    parsed.username,
+    parsed.password,
+    ...parsed.search
+      .slice(1)
+      .split('&')
+      .map((pair) => pair.slice(pair.indexOf('=') + 1)),
+  ];
+  const decoded = written.map((value) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value; // not URL-encoded: the value as written is the one sent
+    }
+  });
+  // searchParams also reads `+` as a space, as servers do.
+  return [...written, ...decoded, ...parsed.searchParams.values()];
+}
+
 /** `text` with every secret replaced by `[REDACTED]`. */
 export function scrub(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -1,7 +1,7 @@
 // One exporter as the manager runs it: its bounded queue, its timers, the send loop (one request
 // at a time), backoff, and its counts. Every item that enters is, in the end, exported, dropped
 // and counted with a reason, or still queued: none goes missing uncounted.
-import { diagnostics } from '@datalineage/core';
+import { diagnostics, within } from '@datalineage/core';
 import { BoundedQueue } from './queue.js';
 import type { ExportCounts } from './self-metrics.js';
 import type { ResolvedSettings } from './settings.js';
@@ -44,19 +44,9 @@ export interface SlotContext {
 /** Distinct drop reasons kept per exporter; more (free-form reasons from a backend) count as `other`. */
 const MAX_REASONS = 32;
 
-/** Waits for `promise`, at most `ms`; never rejects. */
-function bounded(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
-  if (promise === undefined) return Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(
-      () => undefined,
-      () => undefined,
-    ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, ms));
-    }),
-  ]).finally(() => clearTimeout(timer));
+/** Waits for `promise`, at most `ms`; never rejects. The timer keeps a stop running to its deadline. */
+async function bounded(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  await within(promise, ms, true);
 }
 
 function message(error: unknown): string {

@@ -6,6 +6,7 @@
 // error in `stats()` repeats them.
 import { diagnostics } from '@datalineage/core';
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { scrub, secretsOf, urlSecrets } from '../export/secrets.js';
 import { ExporterConfigError } from '../export/types.js';
 
 /** How OTLP/HTTP requests are encoded. gRPC is not supported by this SDK. */
@@ -45,9 +46,6 @@ const EXPORT_SUCCESS = 0;
 
 const PROTOCOLS: ReadonlySet<string> = new Set<OtlpProtocol>(['http/protobuf', 'http/json']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const MASK = '[REDACTED]';
-/** Shorter header values are not masked: hiding "1" would garble every status code in a message. */
-const MIN_SECRET_LENGTH = 4;
 const MAX_ERROR_DATA = 200;
 
 /** A variable's value, or undefined when unset or blank (as OpenTelemetry reads them). */
@@ -239,30 +237,6 @@ function envHeaderValues(env: NodeJS.ProcessEnv, signal: OtlpSignal): string[] {
   return values;
 }
 
-/** Userinfo and query values (`?api_key=…`, as some vendors' endpoints take): raw and decoded. */
-function urlCredentials(url: string | undefined): string[] {
-  if (url === undefined) return [];
-  try {
-    const parsed = new URL(url);
-    const { username, password } = parsed;
-    const query = [...parsed.searchParams.values()];
-    const rawQuery = parsed.search
-      .slice(1)
-      .split('&')
-      .map((pair) => pair.slice(pair.indexOf('=') + 1));
-    return [
-      username,
-      password,
-      decodeURIComponent(username),
-      decodeURIComponent(password),
-      ...query,
-      ...rawQuery,
-    ];
-  } catch {
-    return [];
-  }
-}
-
 /** Everything an error message must not repeat: header values and URL credentials, longest first. */
 export function collectSecrets(
   headers: Readonly<Record<string, string>> | undefined,
@@ -270,10 +244,7 @@ export function collectSecrets(
   signal: OtlpSignal,
   env: NodeJS.ProcessEnv,
 ): string[] {
-  const all = [...Object.values(headers ?? {}), ...envHeaderValues(env, signal), ...urlCredentials(url)];
-  return [...new Set(all.filter((value) => value.length >= MIN_SECRET_LENGTH))].sort(
-    (a, b) => b.length - a.length,
-  );
+  return secretsOf([...Object.values(headers ?? {}), ...envHeaderValues(env, signal), ...urlSecrets(url)]);
 }
 
 function describeError(error: unknown): string {
@@ -352,8 +323,6 @@ export class ExportStatsRecorder {
   }
 
   private mask(text: string): string {
-    let masked = text;
-    for (const secret of this.secrets) masked = masked.replaceAll(secret, MASK);
-    return masked;
+    return scrub(text, this.secrets);
   }
 }
