@@ -3,7 +3,8 @@
 // the Elasticsearch and OTLP test servers), the SMTP server refuses every message, the webhook
 // never answers and a metric callback throws on every collection. Checked: the app keeps
 // recording, /metrics keeps answering, the dashboard's status (what its overview renders) names
-// each fault, and what was lost is exactly what was counted as dropped.
+// each fault, and nothing is missing that was not counted as dropped or failed (a request cut off
+// by a kill may have been stored and counted lost too; nothing else is counted twice).
 // There is no file-based log destination, so there is no disk-full case to inject.
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -253,25 +254,33 @@ describe('faults everywhere at once', () => {
       const final = monitoring.getMonitoringStatus();
       const es = final.exporters.elasticsearch!;
       const influxStats = final.exporters.influxdb!;
-      // Nothing accepted was lost without being counted: Elasticsearch holds every log line but
-      // the ones counted as dropped, each once.
+      // Nothing accepted was lost without being counted. The one overlap: a request in flight when
+      // its backend was killed may have been stored although its answer never came; it counts as
+      // not delivered, and if the queue then overflows, as dropped. So what a backend holds lies
+      // between what was confirmed and that plus what was counted as dropped.
       const documents = elasticsearch.documents().filter((d) => d.source['log.logger'] === 'faults');
+      const esDropped = es.dropped.queue_full ?? 0;
       expect(new Set(documents.map((d) => d.source.message)).size).toBe(documents.length);
       expect(final.logAggregator.received).toBeGreaterThanOrEqual(logged);
-      expect(documents.length + (es.dropped.queue_full ?? 0)).toBe(logged);
-      expect(elasticsearch.documents()).toHaveLength(es.exported);
-      // InfluxDB holds exactly the points the exporter says it delivered.
+      expect(documents.length + esDropped).toBeGreaterThanOrEqual(logged); // none missing uncounted
+      expect(documents.length).toBeLessThanOrEqual(logged);
+      expect(elasticsearch.documents().length).toBeGreaterThanOrEqual(es.exported);
+      expect(elasticsearch.documents().length).toBeLessThanOrEqual(es.exported + esDropped);
+      // InfluxDB likewise, between the points confirmed and those plus the ones counted as dropped.
       const points = (await influx.rows('SELECT * FROM /.*/', 'faults')).length;
-      expect(points).toBe(influxStats.exported);
-      expect(influxStats.dropped.queue_full).toBeGreaterThan(0);
+      const influxDropped = influxStats.dropped.queue_full ?? 0;
+      expect(influxDropped).toBeGreaterThan(0);
+      expect(points).toBeGreaterThanOrEqual(influxStats.exported);
+      expect(points).toBeLessThanOrEqual(influxStats.exported + influxDropped);
       // The Pushgateway, restarted empty, has the latest snapshot again: the final count.
       const [group] = (await gateway.groups()).filter((g) => g.labels.job === 'faults');
       expect(Number(group?.families.fault_work_total?.metrics[0]?.value)).toBe(recorded);
-      // OTLP logs: every line arrived or was counted lost.
-      // OTLP logs: the receiver holds exactly what the exporter says was accepted, and every
-      // stored line was accepted, failed for good (after OpenTelemetry's retries) or dropped.
+      // OTLP logs: every stored line was accepted, failed for good (after OpenTelemetry's retries)
+      // or dropped; the receiver holds the accepted ones, plus at most the failed ones whose
+      // answer the kill cut off.
       const otlpStats = final.otlp.logs!;
-      expect(otlp.logs).toHaveLength(otlpStats.exportedItems);
+      expect(otlp.logs.length).toBeGreaterThanOrEqual(otlpStats.exportedItems);
+      expect(otlp.logs.length).toBeLessThanOrEqual(otlpStats.exportedItems + otlpStats.failedItems);
       expect(otlpStats.exportedItems + otlpStats.failedItems + (otlpStats.dropped ?? 0)).toBe(
         final.logAggregator.stored,
       );
