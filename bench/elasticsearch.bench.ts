@@ -25,7 +25,6 @@ export interface BulkEncodingResult {
 function records(count: number): ReadableLogRecord[] {
   const aggregator = new LogAggregator({
     maxEntries: 1000,
-    processingQueueSize: count,
     resource: resourceFromAttributes({ 'service.name': 'lineage-api' }),
   });
   const captured: ReadableLogRecord[] = [];

@@ -1,6 +1,6 @@
 // The log benchmark: addLog (pipeline, redaction, store) against pino writing to a no-op stream
-// and the raw OpenTelemetry logger with a batch processor; searchLogs over 1,000,000 entries;
-// bytes per stored entry.
+// and the raw OpenTelemetry logger with a batch processor; one synchronous burst of 1,000,000
+// lines; searchLogs over 1,000,000 entries; bytes per stored entry.
 import { LogAggregator, LogLevel } from '@datalineage/core';
 import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from '@opentelemetry/sdk-logs';
 import pino from 'pino';
@@ -16,15 +16,30 @@ const noopExporter: LogRecordExporter = {
   shutdown: async () => {},
 };
 
-function line(i: number) {
+/** The benchmark's log line number i: a message and three attributes, as an HTTP access log. */
+export function benchLine(i: number) {
   return {
     message: `request ${i} completed in ${i % 250} ms`,
     extra: { route: ROUTES[i % 5] as string, status: i % 20 === 0 ? 500 : 200, duration: (i % 250) / 1000 },
   };
 }
 
+/** Line number i into the aggregator, as every ingestion figure logs it; every 20th an ERROR by default. */
+export function addBenchLine(aggregator: LogAggregator, i: number, errorEvery = 20): void {
+  const { message, extra } = benchLine(i);
+  aggregator.addLog({
+    level: i % errorEvery === 0 ? LogLevel.ERROR : LogLevel.INFO,
+    message,
+    loggerName: 'http',
+    extraData: extra,
+  });
+}
+
 export async function ingestionCase(scale: number): Promise<{ result: CaseResult; dropped: number }> {
-  const aggregator = new LogAggregator({ maxEntries: 1_000_000, processingQueueSize: 10_000 });
+  // BENCH_LOGS_REDACTION=off shows what the redaction pass costs, which neither peer does. A
+  // second aggregator in the same run would not: its million retained lines slow every peer.
+  const redaction = process.env.BENCH_LOGS_REDACTION !== 'off';
+  const aggregator = new LogAggregator({ maxEntries: 1_000_000, redaction: { enabled: redaction } });
   const logger = pino({ level: 'info', base: null }, { write() {} });
   const provider = new LoggerProvider({
     processors: [
@@ -36,7 +51,7 @@ export async function ingestionCase(scale: number): Promise<{ result: CaseResult
     ],
   });
   const otelLogger = provider.getLogger('bench');
-  // Yield every 5,000 lines, as a server between requests: the aggregator's queue drains then.
+  // Yield every 5,000 lines, as a server does between requests.
   const batched = (record: (i: number) => void) => async (n: number) => {
     for (let i = 0; i < n; i++) {
       record(i);
@@ -45,24 +60,17 @@ export async function ingestionCase(scale: number): Promise<{ result: CaseResult
     await yieldNow();
   };
   const result = await throughput(
-    'addLog ingestion (store + redaction)',
+    `addLog ingestion (store${redaction ? ' + redaction' : ', redaction off'})`,
     [
       {
         name: 'datalineage',
-        run: batched((i) => {
-          const { message, extra } = line(i);
-          aggregator.addLog({
-            level: i % 20 === 0 ? LogLevel.ERROR : LogLevel.INFO,
-            message,
-            loggerName: 'http',
-            extraData: extra,
-          });
-        }),
+        run: batched((i) => addBenchLine(aggregator, i)),
       },
+
       {
         name: 'pino',
         run: batched((i) => {
-          const { message, extra } = line(i);
+          const { message, extra } = benchLine(i);
           if (i % 20 === 0) logger.error(extra, message);
           else logger.info(extra, message);
         }),
@@ -70,16 +78,65 @@ export async function ingestionCase(scale: number): Promise<{ result: CaseResult
       {
         name: 'otel',
         run: batched((i) => {
-          const { message, extra } = line(i);
+          const { message, extra } = benchLine(i);
           otelLogger.emit({ body: message, severityNumber: i % 20 === 0 ? 17 : 9, attributes: extra });
         }),
       },
     ],
-    { ops: Math.round(200_000 * scale), rounds: 5, warmup: 50_000 },
+    { ops: Math.round(200_000 * scale), rounds: 9, warmup: 50_000 },
   );
   const dropped = Object.values(aggregator.stats().dropped).reduce((a, b) => a + b, 0);
   await provider.shutdown();
   return { result, dropped };
+}
+
+export interface BurstFigures {
+  lines: number;
+  kept: number;
+  errorsFound: number;
+  linesPerSecond: number;
+  /** Largest heap seen during the burst (sampled every 10,000 lines), in MB. */
+  peakHeapMb: number;
+  /** Heap after a full GC once the burst is stored, in MB. */
+  retainedHeapMb: number;
+}
+
+/**
+ * One synchronous loop of `lines` addLog calls into a default aggregator (redaction on, store of
+ * 1,000,000), every 50th line an ERROR: what is kept, how fast, how much heap.
+ */
+export function burstCase(lines: number): BurstFigures {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const aggregator = new LogAggregator();
+  let peak = process.memoryUsage().heapUsed;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < lines; i++) {
+    addBenchLine(aggregator, i, 50);
+    if (i % 10_000 === 9999) peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let errorsFound = 0;
+  let cursor: string | undefined;
+  do {
+    const page = aggregator.searchLogs(
+      { minLevel: LogLevel.ERROR },
+      { limit: 10_000, timeBudgetMs: 60_000, ...(cursor ? { cursor } : {}) },
+    );
+    errorsFound += page.entries.length;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  gc?.();
+  const kept = aggregator.stats().entries;
+  const retained = process.memoryUsage().heapUsed;
+  return {
+    lines,
+    kept,
+    errorsFound,
+    linesPerSecond: lines / seconds,
+    peakHeapMb: peak / 2 ** 20,
+    retainedHeapMb: retained / 2 ** 20,
+  };
 }
 
 export interface SearchFigures {
@@ -109,7 +166,6 @@ export async function searchCases(
   let now = base;
   const aggregator = new LogAggregator({
     maxEntries: entries,
-    processingQueueSize: 20_000,
     now: () => now,
     redaction: { enabled: false },
   });

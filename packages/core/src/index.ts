@@ -132,7 +132,7 @@ export {
   type PatternMinerOptions,
   type Template,
 } from './logs/patterns.js';
-export { LogPipeline, type SamplingOptions } from './logs/pipeline.js';
+export type { SamplingOptions } from './logs/pipeline.js';
 export { DEFAULT_REDACT_KEYS, RedactionConfigError, Redactor, type RedactorOptions } from './logs/redact.js';
 export { compileSearchPattern, InvalidSearchPatternError, type SearchPattern } from './logs/safe-regex.js';
 export type { SearchOptions, SearchResult } from './logs/search.js';

@@ -195,7 +195,6 @@ export class MonitoringSystem {
       enabled: logs.enabled,
       maxEntries: logs.maxEntries,
       retentionDays: logs.retentionDays,
-      processingQueueSize: logs.processingQueueSize,
       cleanupInterval: logs.cleanupInterval,
       maxMessageBytes: logs.maxMessageBytes,
       sampling: logs.sampling,

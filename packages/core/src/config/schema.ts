@@ -299,7 +299,8 @@ export interface LogsConfig {
    */
   readonly retentionDays: number;
   /**
-   * Bound of the ingestion queue (an integer ≥ 1); entries beyond it are dropped and counted.
+   * Lines waiting in the OTLP log export queue (`logs.otlp`), an integer ≥ 1; past it that export
+   * drops the line, counted. The store is written as each line is logged and never waits here.
    * @default 10000
    */
   readonly processingQueueSize: number;

@@ -69,3 +69,13 @@ export function toLogLevel(input: unknown): { level: LogLevel; valid: boolean } 
   }
   return { level: LogLevel.INFO, valid: false };
 }
+
+/** The level of an OpenTelemetry record, from its severity number, else its severity text. */
+export function levelOf(record: {
+  readonly severityNumber?: number;
+  readonly severityText?: string;
+}): LogLevel {
+  if (record.severityNumber !== undefined && record.severityNumber > 0)
+    return fromSeverityNumber(record.severityNumber);
+  return record.severityText === undefined ? LogLevel.INFO : toLogLevel(record.severityText).level;
+}

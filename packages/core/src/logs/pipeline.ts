@@ -1,14 +1,22 @@
-// The first and only processor on the aggregator's LoggerProvider: sampling, redaction and
-// truncation happen here, once, before any downstream processor (the store, OTLP export) sees a
-// record — so a sampled-out line goes nowhere and a secret reaches neither the store nor the wire.
-
+// The only processor on the aggregator's LoggerProvider. Every line passes here once, inside the
+// call that logged it: it is sampled, redacted and truncated, written to the store, and handed to
+// the export processors (OTLP, Elasticsearch), whose queues are the only asynchronous part. A
+// sampled-out line goes nowhere; a secret reaches neither the store nor the wire.
+//
+// Lines come in two ways. addLog() builds its entry itself, cleans it, and hands it over across
+// `Logger.emit`, so the store keeps that entry as it is (no copy of the OpenTelemetry record);
+// records of other emitters (the OpenTelemetry logs API) are cleaned on the record and read into
+// an entry here.
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import { diagnostics } from '../internal/diag.js';
 import { operationStorage } from '../operations/context.js';
-import { fromSeverityNumber, toLogLevel } from './levels.js';
+import { type InputEntry, recordEntry, safeString } from './entry.js';
+import { levelOf } from './levels.js';
 import type { Redactor } from './redact.js';
+import type { StoredRecord } from './store.js';
 import { truncateUtf8 } from './stringify.js';
-import { LogLevel } from './types.js';
+import { type LogError, LogLevel } from './types.js';
 
 /** Keep-ratios for sampling; ERROR and CRITICAL are always kept. */
 export interface SamplingOptions {
@@ -21,18 +29,23 @@ export interface SamplingOptions {
   levels?: Partial<Record<'DEBUG' | 'INFO' | 'WARNING', number>>;
 }
 
-export type PipelineDropReason = 'sampled' | 'pipeline_error';
+export type PipelineDropReason = 'sampled' | 'pipeline_error' | 'store_error';
 
 export interface LogPipelineOptions {
-  downstream: LogRecordProcessor[];
+  /** Writes a kept line to the store; called synchronously, once per line. */
+  store: (entry: StoredRecord) => void;
   redactor?: Redactor | undefined;
   sampling?: SamplingOptions | undefined;
   /** Longest message kept, in UTF-8 bytes; longer ones are cut with a marker. @default 65536 */
   maxMessageBytes?: number;
   /** Random numbers in [0, 1) for sampling; tests pass their own. @default Math.random */
   random?: () => number;
+  /** Called for every line that reaches the pipeline, before sampling. */
+  onReceived?: () => void;
   onDrop?: (reason: PipelineDropReason) => void;
   onTruncate?: () => void;
+  /** An export processor threw from `onEmit`: that export lost the line; the store has it. */
+  onExportError?: () => void;
 }
 
 function ratioOf(value: number | undefined, what: string): number | undefined {
@@ -43,120 +56,219 @@ function ratioOf(value: number | undefined, what: string): number | undefined {
   return value;
 }
 
-/** The level of a record, from its severity number or text. */
-export function levelOf(record: Pick<ReadWriteLogRecord, 'severityNumber' | 'severityText'>): LogLevel {
-  if (record.severityNumber !== undefined && record.severityNumber > 0)
-    return fromSeverityNumber(record.severityNumber);
-  return record.severityText === undefined ? LogLevel.INFO : toLogLevel(record.severityText).level;
-}
+const ignore = (): void => {};
 
 export class LogPipeline implements LogRecordProcessor {
-  private readonly downstream: LogRecordProcessor[];
+  private readonly exporters: LogRecordProcessor[] = [];
+  private readonly store: (entry: StoredRecord) => void;
   private readonly redactor: Redactor | undefined;
   /** Keep-probability by level value (only levels below ERROR are sampled). */
-  private readonly keep: ReadonlyMap<number, number>;
+  private readonly keepRatio: ReadonlyMap<number, number>;
   private readonly sampling: boolean;
   private readonly maxMessageBytes: number;
   private readonly random: () => number;
+  private readonly onReceived: () => void;
   private readonly onDrop: (reason: PipelineDropReason) => void;
   private readonly onTruncate: () => void;
-
-  /** Add a processor after the ones given at construction; returns a function that removes it. */
-  addDownstream(processor: LogRecordProcessor): () => void {
-    this.downstream.push(processor);
-    return () => {
-      const index = this.downstream.indexOf(processor);
-      if (index >= 0) this.downstream.splice(index, 1);
-    };
-  }
+  private readonly onExportError: () => void;
+  /** The entry addLog() is emitting right now; its record's onEmit takes it. */
+  private handed: InputEntry | undefined;
 
   /** @throws RangeError on an invalid sampling ratio or message limit (setup errors). */
   constructor(options: LogPipelineOptions) {
-    this.downstream = [...options.downstream];
+    this.store = options.store;
     this.redactor = options.redactor?.active ? options.redactor : undefined;
     const ratio = ratioOf(options.sampling?.ratio, 'ratio') ?? 1;
     const keep = new Map<number, number>();
     for (const name of ['DEBUG', 'INFO', 'WARNING'] as const) {
       keep.set(LogLevel[name], ratioOf(options.sampling?.levels?.[name], `levels.${name}`) ?? ratio);
     }
-    this.keep = keep;
+    this.keepRatio = keep;
     this.sampling = [...keep.values()].some((p) => p < 1);
     this.maxMessageBytes = options.maxMessageBytes ?? 65_536;
     if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < 64) {
       throw new RangeError(`maxMessageBytes must be an integer ≥ 64, got ${options.maxMessageBytes}`);
     }
     this.random = options.random ?? Math.random;
-    this.onDrop = options.onDrop ?? (() => {});
-    this.onTruncate = options.onTruncate ?? (() => {});
+    this.onReceived = options.onReceived ?? ignore;
+    this.onDrop = options.onDrop ?? ignore;
+    this.onTruncate = options.onTruncate ?? ignore;
+    this.onExportError = options.onExportError ?? ignore;
+  }
+
+  /** True when an export processor will read the records: only then do they need attributes. */
+  get exporting(): boolean {
+    return this.exporters.length > 0;
+  }
+
+  /** Add an export processor; returns a function that removes it. */
+  addExporter(processor: LogRecordProcessor): () => void {
+    this.exporters.push(processor);
+    return () => {
+      const index = this.exporters.indexOf(processor);
+      if (index >= 0) this.exporters.splice(index, 1);
+    };
+  }
+
+  /**
+   * A line addLog() built: sampled and cleaned here, then `emit` sends it through OpenTelemetry,
+   * whose call to onEmit stores it. Stored by the time this returns, unless sampled out.
+   */
+  ingest(entry: InputEntry, emit: (entry: InputEntry) => void): void {
+    this.onReceived();
+    if (this.sampledOut(entry.level)) {
+      this.onDrop('sampled');
+      return;
+    }
+    try {
+      this.cleanEntry(entry);
+    } catch {
+      this.onDrop('pipeline_error');
+      return;
+    }
+    // Saved and restored: a line logged while this one is emitted (a console capture seeing
+    // OpenTelemetry's own diagnostics) takes its own turn without taking this one's entry.
+    const outer = this.handed;
+    this.handed = entry;
+    try {
+      emit(entry);
+    } catch (error) {
+      diagnostics.warnOnce(
+        'DLM_LOG_EMIT_FAILED',
+        safeString(error),
+        `OpenTelemetry failed to emit a log record (${safeString(error)}); the line is stored but not exported.`,
+      );
+    } finally {
+      // Not passed on by OpenTelemetry (a logger it disabled): stored all the same.
+      if (this.handed === entry) this.keep(entry);
+      this.handed = outer;
+    }
   }
 
   onEmit(record: ReadWriteLogRecord, context?: Context): void {
+    const handed = this.handed;
+    if (handed !== undefined) {
+      this.handed = undefined;
+      if (handed.traceId === undefined && record.spanContext !== undefined) {
+        handed.traceId = record.spanContext.traceId;
+        handed.spanId = record.spanContext.spanId;
+      }
+      this.keep(handed);
+      this.export(record, context);
+      return;
+    }
+    this.onReceived();
+    if (this.sampledOut(levelOf(record))) {
+      this.onDrop('sampled');
+      return;
+    }
+    let entry: StoredRecord;
     try {
-      if (this.sampling) {
-        const p = this.keep.get(levelOf(record));
-        if (p !== undefined && p < 1 && (p === 0 || this.random() >= p)) {
-          this.onDrop('sampled');
-          return;
-        }
-      }
-      this.clean(record);
-      // Inside a monitored operation, the record says which one (unless it names one itself).
-      const operation = operationStorage.getStore();
-      if (operation !== undefined && record.attributes.operation === undefined) {
-        record.setAttribute('operation', operation.operation);
-      }
+      this.cleanRecord(record);
+      entry = recordEntry(record, this.maxMessageBytes);
     } catch {
       // Never let a record through half-cleaned: a redaction failure drops it, counted.
       this.onDrop('pipeline_error');
       return;
     }
-    let failed = false;
-    for (const processor of this.downstream) {
+    this.keep(entry);
+    this.export(record, context);
+  }
+
+  private sampledOut(level: number): boolean {
+    if (!this.sampling) return false;
+    const p = this.keepRatio.get(level);
+    return p !== undefined && p < 1 && (p === 0 || this.random() >= p);
+  }
+
+  private keep(entry: StoredRecord): void {
+    try {
+      this.store(entry);
+    } catch (error) {
+      // Never reached in normal operation; if it were, the line is counted rather than thrown
+      // into the application's logging call.
+      this.onDrop('store_error');
+      diagnostics.error('DLM_LOG_STORE_FAILED', `storing a log line failed: ${safeString(error)}`);
+    }
+  }
+
+  private export(record: ReadWriteLogRecord, context: Context | undefined): void {
+    for (const processor of this.exporters) {
       try {
         processor.onEmit(record, context);
       } catch {
-        failed = true;
+        this.onExportError();
       }
     }
-    if (failed) this.onDrop('pipeline_error');
   }
 
   /**
-   * Redact, then truncate, mutating the record before anyone reads it: truncating first could cut
-   * a secret in half where no pattern recognises it any more.
+   * Redact, then truncate: truncating first could cut a secret in half where no pattern
+   * recognises it any more. The entry is addLog's own copy, so it is changed in place.
    */
-  private clean(record: ReadWriteLogRecord): void {
+  private cleanEntry(entry: InputEntry): void {
+    const redactor = this.redactor;
+    entry.message = this.truncate(
+      redactor === undefined ? entry.message : redactor.redactText(entry.message),
+    );
+    if (redactor !== undefined) {
+      if (entry.attributes !== undefined) entry.attributes = redactor.redactValue(entry.attributes);
+      if (entry.error !== undefined) entry.error = redactError(redactor, entry.error);
+    }
+    // Inside a monitored operation, the line says which one (unless it names one itself).
+    const operation = operationStorage.getStore();
+    if (operation !== undefined && entry.attributes?.operation === undefined) {
+      entry.attributes = { ...entry.attributes, operation: operation.operation };
+    }
+  }
+
+  /** The same on a record another emitter made, through its setters. */
+  private cleanRecord(record: ReadWriteLogRecord): void {
+    const redactor = this.redactor;
     const original = record.body;
     if (typeof original === 'string') {
-      let body = this.redactor === undefined ? original : this.redactor.redactText(original);
-      if (body.length > this.maxMessageBytes / 3) {
-        const cut = truncateUtf8(body, this.maxMessageBytes);
-        if (cut.truncatedBytes > 0) {
-          body = cut.text;
-          this.onTruncate();
-        }
-      }
+      const body = this.truncate(redactor === undefined ? original : redactor.redactText(original));
       if (body !== original) record.setBody(body);
-    } else if (original !== undefined && original !== null && this.redactor !== undefined) {
-      const redacted = this.redactor.redactValue(original);
+    } else if (original !== undefined && original !== null && redactor !== undefined) {
+      const redacted = redactor.redactValue(original);
       if (redacted !== original) record.setBody(redacted);
     }
-    if (this.redactor !== undefined) {
+    if (redactor !== undefined) {
       const attributes = record.attributes;
-      const redacted = this.redactor.redactValue(attributes);
+      const redacted = redactor.redactValue(attributes);
       if (redacted !== attributes) {
         for (const key of Object.keys(redacted)) {
           if (redacted[key] !== attributes[key]) record.setAttribute(key, redacted[key]);
         }
       }
     }
+    const operation = operationStorage.getStore();
+    if (operation !== undefined && record.attributes.operation === undefined) {
+      record.setAttribute('operation', operation.operation);
+    }
+  }
+
+  private truncate(text: string): string {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: shorter texts need no counting.
+    if (text.length <= this.maxMessageBytes / 3) return text;
+    const cut = truncateUtf8(text, this.maxMessageBytes);
+    if (cut.truncatedBytes === 0) return text;
+    this.onTruncate();
+    return cut.text;
   }
 
   async forceFlush(): Promise<void> {
-    await Promise.all(this.downstream.map((processor) => processor.forceFlush()));
+    await Promise.all(this.exporters.map((processor) => processor.forceFlush()));
   }
 
   async shutdown(): Promise<void> {
-    await Promise.all(this.downstream.map((processor) => processor.shutdown()));
+    await Promise.all(this.exporters.map((processor) => processor.shutdown()));
   }
+}
+
+function redactError(redactor: Redactor, error: LogError): LogError {
+  const message = redactor.redactText(error.message);
+  const stack = error.stack === undefined ? undefined : redactor.redactText(error.stack);
+  if (message === error.message && stack === error.stack) return error;
+  return stack === undefined ? { type: error.type, message } : { type: error.type, message, stack };
 }

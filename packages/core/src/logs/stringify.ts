@@ -126,6 +126,14 @@ export function plainValue(value: unknown): unknown {
   }
 }
 
+/**
+ * Sets `object[key] = value` as an own, enumerable property: a `'__proto__'` key becomes a key
+ * rather than the object's prototype.
+ */
+export function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 /** What differs between the JSON of a message and a stored value. */
 interface WalkStyle {
   bigint(value: bigint): string;

@@ -11,8 +11,6 @@ import {
   MetricsCollector,
 } from '../../src/index.js';
 
-const tick = () => new Promise((resolve) => setImmediate(resolve));
-
 function aggregator(options: ConstructorParameters<typeof LogAggregator>[0] = {}) {
   return new LogAggregator({ maxEntries: 10_000, ...options });
 }
@@ -206,14 +204,6 @@ describe('bad input never throws', () => {
     expect(entry?.error?.stack).toMatch(/aggregator\.test\.ts/);
     expect(entry?.extraData).toEqual({});
   });
-
-  it('drops what does not fit the processing queue, counted, and stores the rest', async () => {
-    const logs = aggregator({ processingQueueSize: 10 });
-    const provider = logs.loggerProvider.getLogger('burst');
-    for (let i = 0; i < 25; i++) provider.emit({ body: `b${i}`, severityNumber: 9 });
-    await tick();
-    expect(logs.stats()).toMatchObject({ received: 25, stored: 10, dropped: { queue_full: 15 } });
-  });
 });
 
 describe('sampling and redaction', () => {
@@ -332,24 +322,24 @@ describe('analysis', () => {
 describe('self-metrics', () => {
   it('counts received, stored, dropped and logs_total by level and source', async () => {
     const metrics = new MetricsCollector();
-    const logs = aggregator({ metrics, processingQueueSize: 5 });
+    const logs = aggregator({ metrics, sampling: { levels: { DEBUG: 0 } } });
     for (let i = 0; i < 3; i++) logs.addLog({ level: 'error', message: 'e', source: LogSource.SECURITY });
     logs.addLog({ level: 'info', message: 'i' });
     logs.searchLogs();
     for (let i = 0; i < 8; i++) logs.addLog({ message: 'burst' });
-    await tick();
+    for (let i = 0; i < 3; i++) logs.addLog({ level: 'debug', message: 'sampled out' });
     const { resourceMetrics } = await metrics.metricProducer.collect();
     const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
     const points = (name: string) => all.find((m) => m.descriptor.name === name)?.dataPoints ?? [];
     expect(points('logs_total').map((p) => [p.attributes, p.value])).toEqual(
       expect.arrayContaining([
         [{ level: 'ERROR', source: 'security' }, 3],
-        [{ level: 'INFO', source: 'application' }, 6],
+        [{ level: 'INFO', source: 'application' }, 9],
       ]),
     );
-    expect(points('datalineage_monitoring_logs_received_total')[0]?.value).toBe(12);
+    expect(points('datalineage_monitoring_logs_received_total')[0]?.value).toBe(15);
     expect(points('datalineage_monitoring_logs_dropped_total')).toEqual([
-      expect.objectContaining({ attributes: { reason: 'queue_full' }, value: 3 }),
+      expect.objectContaining({ attributes: { reason: 'sampled' }, value: 3 }),
     ]);
     expect(points('datalineage_monitoring_log_search_duration_seconds')).toHaveLength(1);
   });

@@ -133,12 +133,10 @@ describe('trace ids', () => {
 });
 
 describe('figures', () => {
-  it('reports entries without the queue, memory that falls on clear(), and bounded ids', () => {
+  it('reports entries as they are stored, memory that falls on clear(), and bounded ids', () => {
     const logs = new LogAggregator({ maxEntries: 100 });
     for (let i = 0; i < 150; i++) logs.addLog({ message: `line ${i}` });
-    expect(logs.stats()).toMatchObject({ entries: 0, queueLength: 150 });
-    logs.searchLogs();
-    expect(logs.stats()).toMatchObject({ entries: 100, queueLength: 0 });
+    expect(logs.stats()).toMatchObject({ entries: 100, stored: 150, evicted: { capacity: 50 } });
     const before = logs.stats().memoryEstimateBytes;
     logs.clear();
     expect(logs.stats().memoryEstimateBytes).toBeLessThan(before);
@@ -146,7 +144,7 @@ describe('figures', () => {
   });
 
   it('resumes a search cut by its budget from the cursor it returned', () => {
-    const logs = new LogAggregator({ processingQueueSize: 50_000 });
+    const logs = new LogAggregator();
     for (let i = 0; i < 30_000; i++) logs.addLog({ message: i % 1000 === 0 ? `needle ${i}` : `hay ${i}` });
     const found: string[] = [];
     let cursor: string | undefined;
@@ -166,7 +164,7 @@ describe('figures', () => {
   });
 
   it('rejects invalid options at construction', () => {
-    expect(() => new LogAggregator({ processingQueueSize: 2.5 })).toThrow(/processingQueueSize/);
+    expect(() => new LogAggregator({ retentionDays: -1 })).toThrow(/retentionDays/);
     expect(() => new LogAggregator({ searchTimeBudgetMs: Number.NaN })).toThrow(/searchTimeBudgetMs/);
     expect(() => new LogAggregator({ maxEntries: 0 })).toThrow(/maxEntries/);
   });

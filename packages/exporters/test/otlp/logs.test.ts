@@ -276,4 +276,33 @@ describe('when the backend fails', () => {
     expect(received + stats.failedItems + (stats.dropped ?? 0)).toBe(20);
     expect(received).toBe(stats.exportedItems);
   });
+
+  it('a hung receiver fills the export queue: the store keeps every line, the export counts exactly what it dropped', async () => {
+    server.hangNext(1000);
+    const queue = 1000;
+    const batch = 512;
+    const { processor, aggregator } = setup({
+      timeoutMillis: 1000,
+      maxQueueSize: queue,
+      maxExportBatchSize: batch,
+    });
+    const lines = 5000;
+    for (let i = 0; i < lines; i++) {
+      aggregator.addLog({ level: i % 50 === 0 ? LogLevel.ERROR : LogLevel.INFO, message: `hung ${i}` });
+    }
+    // The first full batch left for the receiver while the burst ran, and hangs there; the queue
+    // then filled and the rest was dropped from this export, and from nothing else.
+    expect(processor.stats().dropped).toBe(lines - queue - batch);
+    expect(aggregator.stats()).toMatchObject({ received: lines, stored: lines, entries: lines, dropped: {} });
+    const errors = aggregator.searchLogs({ minLevel: LogLevel.ERROR }, { limit: 1000 }).entries;
+    expect(errors).toHaveLength(lines / 50);
+    await server.waitFor(() => server.attempts >= 1, 5_000);
+    await server.waitFor(() => processor.stats().failed >= 1, 5_000);
+    expect(processor.stats()).toMatchObject({
+      exported: 0,
+      failedItems: batch,
+      dropped: lines - queue - batch,
+    });
+    expect(server.logs).toHaveLength(0);
+  });
 });

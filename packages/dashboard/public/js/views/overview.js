@@ -118,7 +118,7 @@ function render(s, ctx) {
       card('logs', 'Log aggregator', judge(la.enabled, la.running, [[droppedLogs, 'dropped logs']]), [
         ['Entries', `${fmtNum(la.entries)}${la.capacity ? ` of ${fmtNum(la.capacity)}` : ''}`],
         ['Received', fmtNum(la.received)],
-        ['Queued', fmtNum(la.queueLength)],
+        ['Evicted', fmtNum(total(la.evicted))],
       ]),
       card(
         'alerts',

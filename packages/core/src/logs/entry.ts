@@ -1,0 +1,224 @@
+// A log line in the form the store keeps (a StoredRecord), built from what addLog() is given or
+// from an OpenTelemetry record another emitter made, and the OpenTelemetry attributes an export
+// processor reads for a line addLog() built. Nothing here throws for bad input: it is counted and
+// replaced (an invalid level becomes INFO, an invalid time becomes now).
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { diagnostics } from '../internal/diag.js';
+import { levelOf, toLogLevel } from './levels.js';
+import type { Redactor } from './redact.js';
+import { RESERVED_ATTRIBUTES } from './search.js';
+import type { StoredRecord } from './store.js';
+import { errorInfo, messageText, plainValue, setOwn, truncateUtf8 } from './stringify.js';
+import { type LogError, type LogInput, LogLevel, LogSource } from './types.js';
+
+const LEVELS: ReadonlySet<unknown> = new Set(Object.values(LogLevel));
+const VALID_ID = /^[0-9a-f]+$/;
+
+/** A line addLog() built, on its way through OpenTelemetry into the store. */
+export interface InputEntry extends StoredRecord {
+  /** The span given with the line (W3C ids), or undefined to take the active context's. */
+  readonly span: { traceId: string; spanId: string } | undefined;
+  /** True when the caller gave a timestamp (OpenTelemetry then observes the line now). */
+  readonly timed: boolean;
+}
+
+/**
+ * Turns addLog() input into an entry: the level, the message as text, a copy of extraData that
+ * the caller can no longer change, the error, the ids. Counts invalid levels and timestamps.
+ */
+export class InputReader {
+  invalidLevels = 0;
+  invalidTimestamps = 0;
+
+  constructor(
+    private readonly redactor: Redactor | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  /** @throws only for input that cannot be read at all (a Proxy that throws on every access). */
+  read(input: LogInput): InputEntry {
+    const level = LEVELS.has(input.level) ? (input.level as LogLevel) : this.levelOf(input.level);
+    const message = typeof input.message === 'string' ? input.message : this.text(input.message);
+    const given = input.timestamp;
+    const timestamp = given === undefined ? this.now() : this.timeOf(given);
+    const source = input.source ?? LogSource.APPLICATION;
+    let traceId: string | undefined;
+    let span: InputEntry['span'];
+    if (typeof input.traceId === 'string') {
+      span = spanOf(input.traceId, input.spanId);
+      // A trace id alone is kept for search (and exported as `trace_id`), with no span invented.
+      traceId = span?.traceId ?? (typeof input.spanId === 'string' ? undefined : input.traceId.toLowerCase());
+    }
+    return {
+      timestamp,
+      level,
+      source: typeof source === 'string' ? source : String(source),
+      loggerName: typeof input.loggerName === 'string' ? input.loggerName : 'default',
+      message,
+      attributes: extraDataCopy(input.extraData),
+      error: input.error === undefined ? undefined : this.errorOf(input.error),
+      traceId,
+      spanId: span?.spanId,
+      span,
+      timed: given !== undefined,
+    };
+  }
+
+  private levelOf(raw: unknown): LogLevel {
+    const { level, valid } = toLogLevel(raw);
+    if (!valid) {
+      this.invalidLevels++;
+      diagnostics.warnOnce(
+        'DLM_LOG_INVALID_LEVEL',
+        safeString(raw),
+        `log level ${JSON.stringify(safeString(raw))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
+      );
+    }
+    return level;
+  }
+
+  private timeOf(given: number | Date): number {
+    const ms = given instanceof Date ? given.getTime() : given;
+    if (typeof ms === 'number' && Number.isFinite(ms)) return ms;
+    this.invalidTimestamps++;
+    diagnostics.warnOnce(
+      'DLM_LOG_INVALID_TIMESTAMP',
+      'timestamp',
+      `log timestamp ${safeString(given)} is not a time; the entry is stamped with the current time. Pass epoch milliseconds or a valid Date.`,
+    );
+    return this.now();
+  }
+
+  private errorOf(error: unknown): LogError {
+    return errorInfo(error) ?? { type: 'Error', message: this.text(error) };
+  }
+
+  /**
+   * Text of a non-string message or error. Objects are redacted by key before they become text:
+   * after JSON.stringify only the value patterns could still find a secret.
+   */
+  private text(value: unknown): string {
+    if (
+      this.redactor === undefined ||
+      value === null ||
+      typeof value !== 'object' ||
+      value instanceof Error
+    ) {
+      return messageText(value);
+    }
+    return messageText(this.redactor.redactValue(plainValue(value)));
+  }
+}
+
+/**
+ * extraData as the store keeps it: a copy, so a caller reusing its object cannot change a stored
+ * line. Flat objects of strings, numbers and booleans (the common case) are copied shallowly;
+ * anything else is made plain (Dates, BigInt, Errors, cycles), as OpenTelemetry would otherwise
+ * drop such values on export. Keys the aggregator reserves for itself are left out.
+ */
+function extraDataCopy(extra: unknown): Record<string, unknown> | undefined {
+  if (extra === undefined || extra === null || typeof extra !== 'object') return undefined;
+  const object = extra as Record<string, unknown>;
+  let flat = Object.getPrototypeOf(object) === Object.prototype;
+  let empty = true;
+  if (flat) {
+    for (const key in object) {
+      empty = false;
+      const type = typeof object[key];
+      if ((type !== 'string' && type !== 'number' && type !== 'boolean') || RESERVED_ATTRIBUTES.has(key)) {
+        flat = false;
+        break;
+      }
+    }
+    if (empty) return undefined;
+    if (flat) return { ...object };
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(object)) {
+    if (!RESERVED_ATTRIBUTES.has(key)) setOwn(copy, key, plainValue(object[key]));
+  }
+  for (const _ in copy) return copy;
+  return undefined;
+}
+
+/** The given W3C ids when both are valid hex of the right length, lower-cased. */
+function spanOf(traceId: string, spanId: unknown): InputEntry['span'] {
+  if (typeof spanId !== 'string') return undefined;
+  const trace32 = traceId.toLowerCase();
+  const span16 = spanId.toLowerCase();
+  if (trace32.length !== 32 || !VALID_ID.test(trace32) || span16.length !== 16 || !VALID_ID.test(span16)) {
+    return undefined;
+  }
+  return { traceId: trace32, spanId: span16 };
+}
+
+/**
+ * The attributes an export processor (OTLP, Elasticsearch) reads for a line addLog() built: its
+ * extraData, and what the entry carries beside it under OpenTelemetry's names.
+ * @param sharedScope the line's logger name is not its instrumentation scope (past 1,000 names)
+ */
+export function exportAttributes(entry: InputEntry, sharedScope: boolean): Record<string, unknown> {
+  const attributes: Record<string, unknown> = { ...entry.attributes };
+  if (entry.source !== LogSource.APPLICATION) attributes['log.source'] = entry.source;
+  if (sharedScope) attributes['logger.name'] = entry.loggerName;
+  if (entry.traceId !== undefined && entry.span === undefined) attributes.trace_id = entry.traceId;
+  const error = entry.error;
+  if (error !== undefined) {
+    attributes['exception.type'] = error.type;
+    attributes['exception.message'] = error.message;
+    if (error.stack !== undefined) attributes['exception.stacktrace'] = error.stack;
+  }
+  return attributes;
+}
+
+/** What the store keeps of a record another emitter made (the OpenTelemetry logs API, say). */
+export function recordEntry(record: ReadableLogRecord, maxMessageBytes: number): StoredRecord {
+  const [seconds, nanos] = record.hrTime;
+  const body = record.body;
+  let message = typeof body === 'string' ? body : messageText(body);
+  if (message.length > maxMessageBytes / 3 && typeof body !== 'string')
+    message = truncateUtf8(message, maxMessageBytes).text;
+  const attributes = record.attributes as Record<string, unknown>;
+  let extra = false;
+  for (const key in attributes) {
+    if (!RESERVED_ATTRIBUTES.has(key)) {
+      extra = true;
+      break;
+    }
+  }
+  let error: LogError | undefined;
+  const type = attributes['exception.type'];
+  const errorMessage = attributes['exception.message'];
+  if (type !== undefined || errorMessage !== undefined) {
+    const stack = attributes['exception.stacktrace'];
+    error = {
+      type: typeof type === 'string' ? type : 'Error',
+      message: typeof errorMessage === 'string' ? errorMessage : '',
+      ...(typeof stack === 'string' ? { stack } : {}),
+    };
+  }
+  const span = record.spanContext;
+  const source = attributes['log.source'];
+  const loggerName = attributes['logger.name'];
+  const traceId = attributes.trace_id;
+  return {
+    timestamp: seconds * 1000 + nanos / 1e6,
+    level: levelOf(record),
+    source: typeof source === 'string' ? source : LogSource.APPLICATION,
+    loggerName: typeof loggerName === 'string' ? loggerName : record.instrumentationScope.name,
+    message,
+    attributes: extra ? attributes : undefined,
+    error,
+    traceId: span?.traceId ?? (typeof traceId === 'string' ? traceId : undefined),
+    spanId: span?.spanId,
+  };
+}
+
+/** String() that cannot throw (a null-prototype object or a Proxy can make it). */
+export function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '[unprintable]';
+  }
+}
