@@ -158,6 +158,7 @@ export class LogAggregator implements LogSink {
     this.redactor = redactor?.active ? redactor : undefined;
     this.reader = new InputReader(this.redactor, this.now);
     this.pipeline = new LogPipeline({
+      enabled: this.isEnabled,
       store: (entry) => this.keep(entry),
       redactor: this.redactor,
       sampling: options.sampling,

@@ -32,6 +32,8 @@ export interface SamplingOptions {
 export type PipelineDropReason = 'sampled' | 'pipeline_error' | 'store_error';
 
 export interface LogPipelineOptions {
+  /** When false, records emitted on the provider are ignored. @default true */
+  enabled?: boolean;
   /** Writes a kept line to the store; called synchronously, once per line. */
   store: (entry: StoredRecord) => void;
   redactor?: Redactor | undefined;
@@ -60,6 +62,8 @@ const ignore = (): void => {};
 
 export class LogPipeline implements LogRecordProcessor {
   private readonly exporters: LogRecordProcessor[] = [];
+  /** False for a disabled aggregator. (Not `enabled`: OpenTelemetry calls a processor's `enabled`.) */
+  private readonly accepting: boolean;
   private readonly store: (entry: StoredRecord) => void;
   private readonly redactor: Redactor | undefined;
   /** Keep-probability by level value (only levels below ERROR are sampled). */
@@ -76,6 +80,7 @@ export class LogPipeline implements LogRecordProcessor {
 
   /** @throws RangeError on an invalid sampling ratio or message limit (setup errors). */
   constructor(options: LogPipelineOptions) {
+    this.accepting = options.enabled ?? true;
     this.store = options.store;
     this.redactor = options.redactor?.active ? options.redactor : undefined;
     const ratio = ratioOf(options.sampling?.ratio, 'ratio') ?? 1;
@@ -94,6 +99,11 @@ export class LogPipeline implements LogRecordProcessor {
     this.onDrop = options.onDrop ?? ignore;
     this.onTruncate = options.onTruncate ?? ignore;
     this.onExportError = options.onExportError ?? ignore;
+  }
+
+  /** OpenTelemetry asks this before it builds a record: a disabled aggregator wants none. */
+  enabled(): boolean {
+    return this.accepting;
   }
 
   /** True when an export processor will read the records: only then do they need attributes. */
@@ -157,6 +167,7 @@ export class LogPipeline implements LogRecordProcessor {
       this.export(record, context);
       return;
     }
+    if (!this.accepting) return; // for SDKs that do not ask enabled() first
     this.onReceived();
     if (this.sampledOut(levelOf(record))) {
       this.onDrop('sampled');

@@ -239,6 +239,16 @@ describe('export queues are the exporters’ own', () => {
   });
 });
 
+describe('a disabled aggregator', () => {
+  it('stores and counts nothing, from addLog, the bridges or the OpenTelemetry logs API', () => {
+    const logs = new LogAggregator({ enabled: false });
+    logs.addLog({ message: 'ignored' });
+    pino({}, new LogHandler(logs).pinoDestination()).info('ignored too');
+    logs.loggerProvider.getLogger('otel').emit({ body: 'and this', severityNumber: 17 });
+    expect(logs.stats()).toMatchObject({ enabled: false, received: 0, stored: 0, entries: 0 });
+  });
+});
+
 describe('what addLog keeps', () => {
   it('is a copy of extraData: the caller reusing its object changes no stored line', () => {
     const logs = new LogAggregator();
