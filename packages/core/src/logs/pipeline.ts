@@ -145,8 +145,8 @@ export class LogPipeline implements LogRecordProcessor {
     } catch (error) {
       diagnostics.warnOnce(
         'DLM_LOG_EMIT_FAILED',
-        safeString(error),
-        `OpenTelemetry failed to emit a log record (${safeString(error)}); the line is stored but not exported.`,
+        'emit',
+        `OpenTelemetry failed to emit a log record (${safeString(error)}); the line is stored, its export may be lost.`,
       );
     } finally {
       // Not passed on by OpenTelemetry (a logger it disabled): stored all the same.
