@@ -35,12 +35,11 @@ export function addBenchLine(aggregator: LogAggregator, i: number, errorEvery = 
   });
 }
 
-export async function ingestionCase(scale: number): Promise<{ result: CaseResult; dropped: number }> {
-  // BENCH_LOGS_REDACTION=off shows what the redaction pass costs, which neither peer does. A
-  // second aggregator in the same run would not: its million retained lines slow every peer.
-  const redaction = process.env.BENCH_LOGS_REDACTION !== 'off';
-  const aggregator = new LogAggregator({ maxEntries: 1_000_000, redaction: { enabled: redaction } });
-  const logger = pino({ level: 'info', base: null }, { write() {} });
+/**
+ * The raw OpenTelemetry peer: a LoggerProvider with a batch processor whose exporter accepts every
+ * batch at once. `emitLine(i)` logs line number i as the aggregator's figures do.
+ */
+export function otelPeer(): { emitLine: (i: number) => void; provider: LoggerProvider } {
   const provider = new LoggerProvider({
     processors: [
       new BatchLogRecordProcessor({
@@ -50,7 +49,21 @@ export async function ingestionCase(scale: number): Promise<{ result: CaseResult
       }),
     ],
   });
-  const otelLogger = provider.getLogger('bench');
+  const logger = provider.getLogger('bench');
+  const emitLine = (i: number) => {
+    const { message, extra } = benchLine(i);
+    logger.emit({ body: message, severityNumber: i % 20 === 0 ? 17 : 9, attributes: extra });
+  };
+  return { emitLine, provider };
+}
+
+export async function ingestionCase(scale: number): Promise<{ result: CaseResult; dropped: number }> {
+  // BENCH_LOGS_REDACTION=off shows what the redaction pass costs, which neither peer does. A
+  // second aggregator in the same run would not: its million retained lines slow every peer.
+  const redaction = process.env.BENCH_LOGS_REDACTION !== 'off';
+  const aggregator = new LogAggregator({ maxEntries: 1_000_000, redaction: { enabled: redaction } });
+  const logger = pino({ level: 'info', base: null }, { write() {} });
+  const otel = otelPeer();
   // Yield every 5,000 lines, as a server does between requests.
   const batched = (record: (i: number) => void) => async (n: number) => {
     for (let i = 0; i < n; i++) {
@@ -66,7 +79,6 @@ export async function ingestionCase(scale: number): Promise<{ result: CaseResult
         name: 'datalineage',
         run: batched((i) => addBenchLine(aggregator, i)),
       },
-
       {
         name: 'pino',
         run: batched((i) => {
@@ -77,16 +89,13 @@ export async function ingestionCase(scale: number): Promise<{ result: CaseResult
       },
       {
         name: 'otel',
-        run: batched((i) => {
-          const { message, extra } = benchLine(i);
-          otelLogger.emit({ body: message, severityNumber: i % 20 === 0 ? 17 : 9, attributes: extra });
-        }),
+        run: batched(otel.emitLine),
       },
     ],
     { ops: Math.round(200_000 * scale), rounds: 9, warmup: 50_000 },
   );
   const dropped = Object.values(aggregator.stats().dropped).reduce((a, b) => a + b, 0);
-  await provider.shutdown();
+  await otel.provider.shutdown();
   return { result, dropped };
 }
 

@@ -1,5 +1,6 @@
 // `npm run bench:logs:profile`: a CPU profile of addLog in the benchmark's ingestion loop (default
 // options: redaction on, a store of 1,000,000; a yield every 5,000 lines, as bench:logs does).
+// PROFILE_PEER=otel profiles the raw OpenTelemetry peer in the same loop instead.
 // Prints self time per line by stage and by function, and writes the profile to
 // bench/results/logs-ingestion.cpuprofile (open it in Chrome DevTools or speedscope). Sampling
 // inflates the total; the shares are what to read.
@@ -7,14 +8,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { LogAggregator } from '@datalineage/core';
-import { addBenchLine } from './logs.bench.js';
+import { addBenchLine, otelPeer } from './logs.bench.js';
 
 const lines = Number(process.env.PROFILE_LINES ?? 2_000_000);
-const aggregator = new LogAggregator({ maxEntries: 1_000_000 });
+const peer = process.env.PROFILE_PEER === 'otel';
+const logLine = peer
+  ? otelPeer().emitLine
+  : (
+      (aggregator) => (i: number) =>
+        addBenchLine(aggregator, i)
+    )(new LogAggregator({ maxEntries: 1_000_000 }));
 const yieldNow = () => new Promise((resolve) => setImmediate(resolve));
 const run = async (n: number) => {
   for (let i = 0; i < n; i++) {
-    addBenchLine(aggregator, i);
+    logLine(i);
     if (i % 5000 === 4999) await yieldNow();
   }
 };
@@ -77,7 +84,7 @@ const print = (table: Map<string, number>, limit: number) => {
   }
 };
 console.log(
-  `node ${process.version}: ${lines.toLocaleString('en')} lines in ${seconds.toFixed(2)} s under the profiler, ${perLineNs.toFixed(0)} ns per line`,
+  `node ${process.version}, ${peer ? 'the raw OpenTelemetry logger' : 'addLog'}: ${lines.toLocaleString('en')} lines in ${seconds.toFixed(2)} s under the profiler, ${perLineNs.toFixed(0)} ns per line`,
 );
 console.log('self time per line, by stage:');
 print(byStage, STAGES.length + 2);
