@@ -212,6 +212,8 @@ export function tempDir(prefix: string): Promise<string> {
 
 /** A TypeScript script of this repository run as its own Node process (see {@link startNodeScript}). */
 export interface NodeScript {
+  /** Its process id (to read its memory from /proc). */
+  readonly pid: number;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
   /** Sends `signal`; the first one sent is the origin of `exit.afterMs`. */
@@ -260,6 +262,7 @@ export async function startNodeScript(
     await sleep(50);
   }
   return {
+    pid: child.pid as number,
     output: () => output,
     signal(signal) {
       if (signalledAt === 0) signalledAt = Date.now();

@@ -29,8 +29,16 @@ const noop = (): void => {};
  * Messages carry a stable code (`DLM_…`) so users can search for them; codes are never reused.
  * Every message also goes to OpenTelemetry's `diag`, which is silent unless the user set a logger.
  */
+/**
+ * Causes reported per code at most. Causes can carry names from data (a metric name, a level a
+ * caller passed): past this many, one line says so and the rest stay silent, so no input can flood
+ * the host's stderr. The counts stay exact in the SDK's metrics and status.
+ */
+const MAX_CAUSES_PER_CODE = 100;
+
 export class Diagnostics {
-  private readonly seen = new Set<string>();
+  /** Causes already reported, by code. */
+  private readonly seen = new Map<string, Set<string>>();
   private sink: DiagSink = consoleSink;
   error: (code: string, message: string) => void = noop;
   warn: (code: string, message: string) => void = noop;
@@ -65,12 +73,28 @@ export class Diagnostics {
     this.sink = sink;
   }
 
-  /** Warn the first time a cause is seen; `cause` groups repeats (e.g. code + metric name). */
+  /**
+   * Warn the first time a cause is seen; `cause` groups repeats (e.g. code + metric name). At most
+   * 100 causes per code are reported, then one line saying the rest are not.
+   */
   warnOnce(code: string, cause: string, message: string): void {
-    const key = `${code}\u0000${cause}`;
-    if (this.seen.has(key)) return;
-    if (this.seen.size > 10_000) this.seen.clear(); // bound: causes can carry user-supplied names
-    this.seen.add(key);
+    let causes = this.seen.get(code);
+    if (causes === undefined) {
+      causes = new Set();
+      this.seen.set(code, causes);
+    }
+    if (causes.has(cause)) return;
+    if (causes.size >= MAX_CAUSES_PER_CODE) {
+      if (causes.size === MAX_CAUSES_PER_CODE) {
+        causes.add('\u0000suppressed'); // one marker: the notice is printed once
+        this.warn(
+          code,
+          `${MAX_CAUSES_PER_CODE} different causes reported; further ones are not printed (the SDK's metrics and status still count them).`,
+        );
+      }
+      return;
+    }
+    causes.add(cause);
     this.warn(code, message);
   }
 }

@@ -14,10 +14,10 @@ import { countOverTime, errorRate, topLoggers } from './analysis.js';
 import { exportAttributes, type InputEntry, InputReader, safeString } from './entry.js';
 import { LogFilter, type LogFilterOptions } from './filter.js';
 import { levelName } from './levels.js';
-import { minePatterns, type Template } from './patterns.js';
+import { minePatterns, PatternMiner, type Template } from './patterns.js';
 import { LogPipeline, type PipelineDropReason, type SamplingOptions } from './pipeline.js';
 import { Redactor, type RedactorOptions } from './redact.js';
-import { entryAt, type SearchOptions, type SearchResult, searchStore } from './search.js';
+import { entryAt, entrySize, type SearchOptions, type SearchResult, searchStore } from './search.js';
 import { SelfMetrics } from './self-metrics.js';
 import { type EvictionReason, LogStore, type StoredRecord } from './store.js';
 import { plainValue } from './stringify.js';
@@ -34,6 +34,16 @@ export interface LogAggregatorOptions {
   cleanupInterval?: number;
   /** Longest message, in UTF-8 bytes; longer ones are cut with a marker. @default 65536 */
   maxMessageBytes?: number;
+  /**
+   * Longest string value in a line's extraData (at any depth), in UTF-8 bytes; longer ones are
+   * cut with a marker. @default 16384
+   */
+  maxAttributeValueBytes?: number;
+  /**
+   * Most of a line's extraData as a whole, in UTF-8 bytes (keys, strings, 8 for any other value);
+   * keys past it, or past 128 keys, are left out and a `…` key says how many. @default 65536
+   */
+  maxAttributeBytes?: number;
   /** Keep only a share of records below ERROR. */
   sampling?: SamplingOptions;
   /**
@@ -70,7 +80,10 @@ export interface LogAggregatorStats {
   dropped: Record<string, number>;
   /** Stored lines evicted since, by reason: `capacity` (maxEntries) and `age` (retentionDays). */
   evicted: Record<EvictionReason, number>;
+  /** Lines whose message (or error text) was cut to `maxMessageBytes`. */
   truncated: number;
+  /** Lines whose extraData was cut to the attribute limits. */
+  attributesTruncated: number;
   invalidLevels: number;
   invalidTimestamps: number;
   /** Times an export processor threw while taking a line (that export lost it; the store has it). */
@@ -128,6 +141,7 @@ export class LogAggregator implements LogSink {
   private readonly dropped: Record<string, number> = {};
   private readonly evicted: Record<EvictionReason, number> = { capacity: 0, age: 0 };
   private truncated = 0;
+  private attributesTruncated = 0;
   private exportErrors = 0;
   private lastSearchMs = 0;
   private readonly self: SelfMetrics | undefined;
@@ -156,13 +170,22 @@ export class LogAggregator implements LogSink {
     const redaction = options.redaction;
     const redactor = redaction?.enabled === false ? undefined : new Redactor(redaction ?? {});
     this.redactor = redactor?.active ? redactor : undefined;
-    this.reader = new InputReader(this.redactor, this.now);
+    const maxMessageBytes = options.maxMessageBytes ?? 65_536;
+    const attributeLimits = {
+      valueBytes: byteLimit(options.maxAttributeValueBytes ?? 16_384, 'maxAttributeValueBytes', 64),
+      totalBytes: byteLimit(options.maxAttributeBytes ?? 65_536, 'maxAttributeBytes', 256),
+    };
+    this.reader = new InputReader(this.redactor, this.now, {
+      messageBytes: maxMessageBytes,
+      attributes: attributeLimits,
+    });
     this.pipeline = new LogPipeline({
       enabled: this.isEnabled,
       store: (entry) => this.keep(entry),
       redactor: this.redactor,
       sampling: options.sampling,
-      maxMessageBytes: options.maxMessageBytes ?? 65_536,
+      maxMessageBytes,
+      attributeLimits,
       random: options.random,
       onReceived: () => {
         this.received++;
@@ -170,6 +193,9 @@ export class LogAggregator implements LogSink {
       onDrop: (reason) => this.drop(reason),
       onTruncate: () => {
         this.truncated++;
+      },
+      onAttributesCut: () => {
+        this.attributesTruncated++;
       },
       onExportError: () => {
         this.exportErrors++;
@@ -296,6 +322,63 @@ export class LogAggregator implements LogSink {
     return result;
   }
 
+  /**
+   * searchLogs for callers that must not hold the event loop, such as an HTTP API: the scan runs
+   * in slices of at most `sliceMs`, yielding to other work between them, for up to `timeBudgetMs`
+   * in all (wall time); past it, what was found comes back with `truncated` and a `nextCursor`.
+   * @throws TypeError / InvalidSearchPatternError for an invalid filter, limit or cursor.
+   * @example
+   * const page = await aggregator.searchLogsAsync({ regex: 'timeout|refused' }, { limit: 100, sliceMs: 10 });
+   */
+  async searchLogsAsync(
+    filter?: LogFilter | LogFilterOptions,
+    options: SearchOptions & {
+      /** The longest one slice may hold the event loop, in milliseconds. @default 10 */
+      sliceMs?: number;
+    } = {},
+  ): Promise<SearchResult> {
+    const compiled = toFilter(filter);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('searchLogsAsync: options must be an object such as { limit: 100 }');
+    const { sliceMs = 10, timeBudgetMs = this.searchBudget, limit = 100 } = options;
+    if (typeof sliceMs !== 'number' || !(sliceMs > 0))
+      throw new TypeError(`searchLogsAsync: sliceMs must be a positive number, got ${sliceMs}`);
+    const started = performance.now();
+    const entries: LogEntry[] = [];
+    let bytesLeft = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    let scanned = 0;
+    let cursor = options.cursor;
+    for (;;) {
+      this.expire();
+      const page = searchStore(this.store, compiled, {
+        limit: limit - entries.length,
+        timeBudgetMs: sliceMs,
+        maxBytes: bytesLeft,
+        ...(cursor === undefined ? {} : { cursor }),
+        notBefore: this.now() - this.retentionMs,
+      });
+      entries.push(...page.entries);
+      scanned += page.scanned;
+      for (const entry of page.entries) bytesLeft -= entrySize(entry);
+      const tookMs = performance.now() - started;
+      const done = page.truncated === undefined || page.nextCursor === undefined || bytesLeft <= 0;
+      if (done || tookMs >= timeBudgetMs) {
+        this.lastSearchMs = tookMs;
+        this.self?.searched(tookMs);
+        const result: SearchResult = { entries, scanned, tookMs };
+        if (page.nextCursor !== undefined) result.nextCursor = page.nextCursor;
+        if (!done) {
+          result.truncated = {
+            reason: `time budget of ${timeBudgetMs} ms exhausted after ${scanned} entries`,
+          };
+        }
+        return result;
+      }
+      cursor = page.nextCursor;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** One entry by id, if still stored. */
   getLog(id: number): LogEntry | undefined {
     return Number.isInteger(id) && this.store.has(id) ? entryAt(this.store, id) : undefined;
@@ -343,6 +426,37 @@ export class LogAggregator implements LogSink {
   patterns(options: { limit?: number } & AnalysisScope = {}): Template[] {
     const entries = this.scope({ maxEntries: 50_000, ...options });
     return minePatterns(entries).slice(0, options.limit ?? 50);
+  }
+
+  /**
+   * patterns() for callers that must not hold the event loop: entries are read and mined in small
+   * pages with a yield between them, for up to `timeBudgetMs` in all (then the templates of what
+   * was mined so far come back).
+   */
+  async patternsAsync(
+    options: { limit?: number; sliceMs?: number; timeBudgetMs?: number } & AnalysisScope = {},
+  ): Promise<Template[]> {
+    const filter = toFilter(options.filter);
+    const max = options.maxEntries ?? 50_000;
+    const budget = options.timeBudgetMs ?? this.searchBudget;
+    const started = performance.now();
+    const miner = new PatternMiner();
+    let mined = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.searchLogsAsync(filter, {
+        // Mining one page must fit a slice too: 250 messages of at most 1,024 mined characters.
+        limit: Math.min(250, max - mined),
+        ...(options.sliceMs === undefined ? {} : { sliceMs: options.sliceMs }),
+        timeBudgetMs: Math.max(1, budget - (performance.now() - started)),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const entry of page.entries) miner.add(entry.message, entry);
+      mined += page.entries.length;
+      cursor = page.nextCursor;
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (cursor !== undefined && mined < max && performance.now() - started < budget);
+    return miner.templates({ limit: options.limit ?? 50 });
   }
 
   /** The newest entries matching a scope, for the analysis functions. */
@@ -425,6 +539,7 @@ export class LogAggregator implements LogSink {
       dropped: { ...this.dropped },
       evicted: { ...this.evicted },
       truncated: this.truncated,
+      attributesTruncated: this.attributesTruncated,
       invalidLevels: this.reader.invalidLevels,
       invalidTimestamps: this.reader.invalidTimestamps,
       exportErrors: this.exportErrors,
@@ -439,6 +554,14 @@ export class LogAggregator implements LogSink {
 function positive(value: number, what: string): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
     throw new RangeError(`${what} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/** A byte bound: an integer from `min` to 16 MiB. */
+function byteLimit(value: number, what: string, min: number): number {
+  if (!Number.isInteger(value) || value < min || value > 16 * 1024 * 1024) {
+    throw new RangeError(`${what} must be an integer from ${min} to 16777216 (16 MiB), got ${value}`);
   }
   return value;
 }

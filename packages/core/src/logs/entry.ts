@@ -5,6 +5,15 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { diagnostics } from '../internal/diag.js';
 import { levelOf, toLogLevel } from './levels.js';
+import {
+  type AttributeLimits,
+  boundName,
+  DROPPED_KEYS,
+  fitsFlat,
+  MAX_ATTRIBUTE_KEYS,
+  preCut,
+  REDACTION_MARGIN,
+} from './limits.js';
 import type { Redactor } from './redact.js';
 import { RESERVED_ATTRIBUTES } from './search.js';
 import type { StoredRecord } from './store.js';
@@ -20,6 +29,15 @@ export interface InputEntry extends StoredRecord {
   readonly span: { traceId: string; spanId: string } | undefined;
   /** True when the caller gave a timestamp (OpenTelemetry then observes the line now). */
   readonly timed: boolean;
+  /** True when extraData certainly fits the attribute limits; else the pipeline measures and cuts it. */
+  readonly attributesFit: boolean;
+}
+
+/** What one line may hold (see limits.ts); the aggregator's options set them. */
+export interface LineLimits {
+  /** UTF-8 bytes of the message (`maxMessageBytes`). */
+  readonly messageBytes: number;
+  readonly attributes: AttributeLimits;
 }
 
 /**
@@ -33,12 +51,16 @@ export class InputReader {
   constructor(
     private readonly redactor: Redactor | undefined,
     private readonly now: () => number,
+    private readonly limits: LineLimits,
   ) {}
 
   /** @throws only for input that cannot be read at all (a Proxy that throws on every access). */
   read(input: LogInput): InputEntry {
     const level = LEVELS.has(input.level) ? (input.level as LogLevel) : this.levelOf(input.level);
-    const message = typeof input.message === 'string' ? input.message : this.text(input.message);
+    const message =
+      typeof input.message === 'string'
+        ? preCut(input.message, this.limits.messageBytes)
+        : this.text(input.message);
     const given = input.timestamp;
     const timestamp = given === undefined ? this.now() : this.timeOf(given);
     const source = input.source ?? LogSource.APPLICATION;
@@ -47,20 +69,24 @@ export class InputReader {
     if (typeof input.traceId === 'string') {
       span = spanOf(input.traceId, input.spanId);
       // A trace id alone is kept for search (and exported as `trace_id`), with no span invented.
-      traceId = span?.traceId ?? (typeof input.spanId === 'string' ? undefined : input.traceId.toLowerCase());
+      traceId =
+        span?.traceId ??
+        (typeof input.spanId === 'string' ? undefined : boundName(input.traceId.toLowerCase()));
     }
+    const { attributes, fits } = extraDataCopy(input.extraData, this.limits.attributes);
     return {
       timestamp,
       level,
-      source: typeof source === 'string' ? source : String(source),
-      loggerName: typeof input.loggerName === 'string' ? input.loggerName : 'default',
+      source: boundName(typeof source === 'string' ? source : String(source)),
+      loggerName: typeof input.loggerName === 'string' ? boundName(input.loggerName) : 'default',
       message,
-      attributes: extraDataCopy(input.extraData),
+      attributes,
       error: input.error === undefined ? undefined : this.errorOf(input.error),
       traceId,
       spanId: span?.spanId,
       span,
       timed: given !== undefined,
+      attributesFit: fits,
     };
   }
 
@@ -90,7 +116,12 @@ export class InputReader {
   }
 
   private errorOf(error: unknown): LogError {
-    return errorInfo(error) ?? { type: 'Error', message: this.text(error) };
+    const info = errorInfo(error);
+    if (info === undefined) return { type: 'Error', message: this.text(error) };
+    const bytes = this.limits.messageBytes;
+    const type = boundName(info.type);
+    const message = preCut(info.message, bytes);
+    return info.stack === undefined ? { type, message } : { type, message, stack: preCut(info.stack, bytes) };
   }
 
   /**
@@ -98,15 +129,19 @@ export class InputReader {
    * after JSON.stringify only the value patterns could still find a secret.
    */
   private text(value: unknown): string {
+    const chars = this.limits.messageBytes + REDACTION_MARGIN;
     if (
       this.redactor === undefined ||
       value === null ||
       typeof value !== 'object' ||
       value instanceof Error
     ) {
-      return messageText(value);
+      return preCut(messageText(value, chars), this.limits.messageBytes);
     }
-    return messageText(this.redactor.redactValue(plainValue(value)));
+    return preCut(
+      messageText(this.redactor.redactValue(plainValue(value, chars)), chars),
+      this.limits.messageBytes,
+    );
   }
 }
 
@@ -114,31 +149,41 @@ export class InputReader {
  * extraData as the store keeps it: a copy, so a caller reusing its object cannot change a stored
  * line. Flat objects of strings, numbers and booleans (the common case) are copied shallowly;
  * anything else is made plain (Dates, BigInt, Errors, cycles), as OpenTelemetry would otherwise
- * drop such values on export. Keys the aggregator reserves for itself are left out.
+ * drop such values on export. Keys the aggregator reserves for itself are left out. `fits` is
+ * true when the copy certainly fits the attribute limits; otherwise long texts are already cut to
+ * what redaction needs to see, and the pipeline cuts the rest after redacting.
  */
-function extraDataCopy(extra: unknown): Record<string, unknown> | undefined {
-  if (extra === undefined || extra === null || typeof extra !== 'object') return undefined;
+function extraDataCopy(
+  extra: unknown,
+  limits: AttributeLimits,
+): { attributes: Record<string, unknown> | undefined; fits: boolean } {
+  if (extra === undefined || extra === null || typeof extra !== 'object') return NONE;
   const object = extra as Record<string, unknown>;
-  let flat = Object.getPrototypeOf(object) === Object.prototype;
-  let empty = true;
-  if (flat) {
-    for (const key in object) {
-      empty = false;
-      const type = typeof object[key];
-      if ((type !== 'string' && type !== 'number' && type !== 'boolean') || RESERVED_ATTRIBUTES.has(key)) {
-        flat = false;
-        break;
-      }
-    }
-    if (empty) return undefined;
-    if (flat) return { ...object };
+  if (Object.getPrototypeOf(object) === Object.prototype && fitsFlat(object, limits) && !reservedIn(object)) {
+    for (const _ in object) return { attributes: { ...object }, fits: true };
+    return NONE;
   }
+  // Measured and cut after redaction; here only what would cost memory or redaction time goes.
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) {
-    if (!RESERVED_ATTRIBUTES.has(key)) setOwn(copy, key, plainValue(object[key]));
+  const keys = Object.keys(object).filter((key) => !RESERVED_ATTRIBUTES.has(key));
+  const kept = keys.length > MAX_ATTRIBUTE_KEYS ? MAX_ATTRIBUTE_KEYS - 1 : keys.length;
+  const chars = limits.valueBytes + REDACTION_MARGIN;
+  for (let i = 0; i < kept; i++) {
+    const key = keys[i] as string;
+    setOwn(copy, key, plainValue(object[key], chars));
   }
-  for (const _ in copy) return copy;
-  return undefined;
+  if (kept < keys.length) {
+    setOwn(copy, DROPPED_KEYS, `${keys.length - kept} more keys left out (log attribute limits)`);
+  }
+  for (const _ in copy) return { attributes: copy, fits: false };
+  return NONE;
+}
+
+const NONE = { attributes: undefined, fits: true } as const;
+
+function reservedIn(object: Readonly<Record<string, unknown>>): boolean {
+  for (const key in object) if (RESERVED_ATTRIBUTES.has(key)) return true;
+  return false;
 }
 
 /** The given W3C ids when both are valid hex of the right length, lower-cased. */
@@ -175,7 +220,7 @@ export function exportAttributes(entry: InputEntry, sharedScope: boolean): Recor
 export function recordEntry(record: ReadableLogRecord, maxMessageBytes: number): StoredRecord {
   const [seconds, nanos] = record.hrTime;
   const body = record.body;
-  let message = typeof body === 'string' ? body : messageText(body);
+  let message = typeof body === 'string' ? body : messageText(body, maxMessageBytes + REDACTION_MARGIN);
   if (message.length > maxMessageBytes / 3 && typeof body !== 'string')
     message = truncateUtf8(message, maxMessageBytes).text;
   const attributes = record.attributes as Record<string, unknown>;
@@ -204,12 +249,12 @@ export function recordEntry(record: ReadableLogRecord, maxMessageBytes: number):
   return {
     timestamp: seconds * 1000 + nanos / 1e6,
     level: levelOf(record),
-    source: typeof source === 'string' ? source : LogSource.APPLICATION,
-    loggerName: typeof loggerName === 'string' ? loggerName : record.instrumentationScope.name,
+    source: typeof source === 'string' ? boundName(source) : LogSource.APPLICATION,
+    loggerName: boundName(typeof loggerName === 'string' ? loggerName : record.instrumentationScope.name),
     message,
     attributes: extra ? attributes : undefined,
     error,
-    traceId: span?.traceId ?? (typeof traceId === 'string' ? traceId : undefined),
+    traceId: span?.traceId ?? (typeof traceId === 'string' ? boundName(traceId) : undefined),
     spanId: span?.spanId,
   };
 }

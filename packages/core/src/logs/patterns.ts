@@ -11,6 +11,9 @@ export interface Masker {
   readonly token: string;
 }
 
+/** Characters of a message that are mined; the rest is not read. */
+export const MAX_MINED_CHARS = 1024;
+
 /** Where a template's variable positions show, in `Template.template`. */
 export const WILDCARD = '<*>';
 
@@ -242,7 +245,10 @@ export class PatternMiner {
    * it runs on the logging path.
    */
   add(message: string, entry?: { id?: number; level?: number; timestamp?: number }): Template {
-    const text = typeof message === 'string' ? message : safeString(message);
+    const whole = typeof message === 'string' ? message : safeString(message);
+    // A template is in a message's head: mining the rest of a 64 KiB line costs the maskers'
+    // passes over all of it and changes no template worth showing.
+    const text = whole.length > MAX_MINED_CHARS ? whole.slice(0, MAX_MINED_CHARS) : whole;
     let masked = text;
     for (const { pattern, token } of this.maskers) masked = masked.replace(pattern, token);
     const trimmed = masked.trim();

@@ -13,6 +13,7 @@ import { diagnostics } from '../internal/diag.js';
 import { operationStorage } from '../operations/context.js';
 import { type InputEntry, recordEntry, safeString } from './entry.js';
 import { levelOf } from './levels.js';
+import { type AttributeLimits, boundAttributes, fitsFlat, preCut } from './limits.js';
 import type { Redactor } from './redact.js';
 import type { StoredRecord } from './store.js';
 import { truncateUtf8 } from './stringify.js';
@@ -38,14 +39,18 @@ export interface LogPipelineOptions {
   store: (entry: StoredRecord) => void;
   redactor?: Redactor | undefined;
   sampling?: SamplingOptions | undefined;
-  /** Longest message kept, in UTF-8 bytes; longer ones are cut with a marker. @default 65536 */
+  /** Longest message (and error message and stack) kept, in UTF-8 bytes; longer ones are cut with a marker. @default 65536 */
   maxMessageBytes?: number;
+  /** Bounds of a line's extraData (see limits.ts). @default 16384 bytes a value, 65536 a line */
+  attributeLimits?: AttributeLimits;
   /** Random numbers in [0, 1) for sampling; tests pass their own. @default Math.random */
   random?: () => number;
   /** Called for every line that reaches the pipeline, before sampling. */
   onReceived?: () => void;
   onDrop?: (reason: PipelineDropReason) => void;
   onTruncate?: () => void;
+  /** A line's extraData was cut to its limits. */
+  onAttributesCut?: () => void;
   /** An export processor threw from `onEmit`: that export lost the line; the store has it. */
   onExportError?: () => void;
 }
@@ -59,6 +64,12 @@ function ratioOf(value: number | undefined, what: string): number | undefined {
 }
 
 const ignore = (): void => {};
+
+/** The aggregator's defaults (`logs.max_attribute_value_bytes`, `logs.max_attribute_bytes`). */
+export const DEFAULT_ATTRIBUTE_LIMITS: AttributeLimits = Object.freeze({
+  valueBytes: 16_384,
+  totalBytes: 65_536,
+});
 
 export class LogPipeline implements LogRecordProcessor {
   private readonly exporters: LogRecordProcessor[] = [];
@@ -74,7 +85,9 @@ export class LogPipeline implements LogRecordProcessor {
   private readonly onReceived: () => void;
   private readonly onDrop: (reason: PipelineDropReason) => void;
   private readonly onTruncate: () => void;
+  private readonly onAttributesCut: () => void;
   private readonly onExportError: () => void;
+  private readonly attributeLimits: AttributeLimits;
   /** The entry addLog() is emitting right now; its record's onEmit takes it. */
   private handed: InputEntry | undefined;
 
@@ -98,6 +111,8 @@ export class LogPipeline implements LogRecordProcessor {
     this.onReceived = options.onReceived ?? ignore;
     this.onDrop = options.onDrop ?? ignore;
     this.onTruncate = options.onTruncate ?? ignore;
+    this.onAttributesCut = options.onAttributesCut ?? ignore;
+    this.attributeLimits = options.attributeLimits ?? DEFAULT_ATTRIBUTE_LIMITS;
     this.onExportError = options.onExportError ?? ignore;
   }
 
@@ -177,6 +192,10 @@ export class LogPipeline implements LogRecordProcessor {
     try {
       this.cleanRecord(record);
       entry = recordEntry(record, this.maxMessageBytes);
+      if (entry.attributes !== undefined && !fitsFlat(entry.attributes, this.attributeLimits)) {
+        this.boundAttributes(entry);
+      }
+      if (entry.error !== undefined) entry.error = this.truncateError(entry.error);
     } catch {
       // Never let a record through half-cleaned: a redaction failure drops it, counted.
       this.onDrop('pipeline_error');
@@ -226,6 +245,8 @@ export class LogPipeline implements LogRecordProcessor {
       if (entry.attributes !== undefined) entry.attributes = redactor.redactValue(entry.attributes);
       if (entry.error !== undefined) entry.error = redactError(redactor, entry.error);
     }
+    if (!entry.attributesFit) this.boundAttributes(entry);
+    if (entry.error !== undefined) entry.error = this.truncateError(entry.error);
     // Inside a monitored operation, the line says which one (unless it names one itself).
     const operation = operationStorage.getStore();
     if (operation !== undefined && entry.attributes?.operation === undefined) {
@@ -238,7 +259,8 @@ export class LogPipeline implements LogRecordProcessor {
     const redactor = this.redactor;
     const original = record.body;
     if (typeof original === 'string') {
-      const body = this.truncate(redactor === undefined ? original : redactor.redactText(original));
+      const text = preCut(original, this.maxMessageBytes);
+      const body = this.truncate(redactor === undefined ? text : redactor.redactText(text));
       if (body !== original) record.setBody(body);
     } else if (original !== undefined && original !== null && redactor !== undefined) {
       const redacted = redactor.redactValue(original);
@@ -257,6 +279,21 @@ export class LogPipeline implements LogRecordProcessor {
     if (operation !== undefined && record.attributes.operation === undefined) {
       record.setAttribute('operation', operation.operation);
     }
+  }
+
+  /** Cuts a line's extraData to the attribute limits, counted. */
+  private boundAttributes(entry: StoredRecord): void {
+    if (entry.attributes === undefined) return;
+    const { attributes, cut } = boundAttributes(entry.attributes, this.attributeLimits);
+    entry.attributes = attributes;
+    if (cut) this.onAttributesCut();
+  }
+
+  private truncateError(error: LogError): LogError {
+    const message = this.truncate(error.message);
+    const stack = error.stack === undefined ? undefined : this.truncate(error.stack);
+    if (message === error.message && stack === error.stack) return error;
+    return stack === undefined ? { type: error.type, message } : { type: error.type, message, stack };
   }
 
   private truncate(text: string): string {

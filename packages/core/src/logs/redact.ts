@@ -3,6 +3,7 @@
 // Everything is compiled in the constructor, which throws on bad options; per record the work is
 // a cached key lookup per key and, per string, one regex `test`, with a replace only on a hit.
 
+import { compileRe2, InvalidSearchPatternError } from './safe-regex.js';
 import { setOwn } from './stringify.js';
 
 /** Keys redacted by default, wherever they appear. */
@@ -42,9 +43,10 @@ export interface RedactorOptions {
   keys?: readonly string[];
   /**
    * Extra value patterns; a match anywhere in a message or string field is replaced by the censor.
-   * Strings are compiled as `new RegExp(pattern)`; flags `i`, `m`, `s`, `u` and `v` are kept, `g`,
-   * `y` and `d` ignored. They are trusted configuration run with the native engine on every
-   * record, so they should not backtrack catastrophically. A pattern matching '' is rejected.
+   * Strings use JavaScript syntax (`new RegExp(pattern)`); flags `i`, `m` and `s` apply, `g`, `y`,
+   * `d` and `u` change nothing, `v` is refused. Every pattern runs on RE2, which matches in linear
+   * time, so no pattern can hang the logging call (`(a+)+$` included); backreferences and
+   * lookaround, which need backtracking, are refused at setup, as is a pattern matching ''.
    * @default [] (plus the built-in card, Bearer/Basic, JWT and AWS key id patterns)
    * @example [/\bACCT-\d{8}\b/, 'ghp_[A-Za-z0-9]{36}']
    */
@@ -135,8 +137,8 @@ export class Redactor {
       // replace machinery) settle them at about half the cost of `replace` (measured: ~75 ns vs
       // ~135 ns on an 80-character line), and beat a JavaScript pre-scan for digits and
       // substrings (~165–200 ns). Only a hit pays for the replace.
-      if (out.length < pass.minLength || !pass.probe.test(out)) continue;
-      out = out.replace(pass.regex, pass.replacer);
+      if (out.length < pass.minLength || !pass.test(out)) continue;
+      out = pass.replace(out);
     }
     return out;
   }
@@ -305,11 +307,10 @@ function isPlainObject(value: object): boolean {
  * whose presence in the match tells which rule matched.
  */
 interface Pass {
-  /** The combined regex, global, for `replace`. */
-  readonly regex: RegExp;
-  /** The same regex without `g`: a stateless, allocation-free `test` before any replace. */
-  readonly probe: RegExp;
-  readonly replacer: (match: string, ...args: unknown[]) => string;
+  /** Whether anything may match: a stateless, allocation-free probe before any replace. */
+  test(text: string): boolean;
+  /** `text` with the matches censored. */
+  replace(text: string): string;
   /** Texts shorter than this cannot match (short field values are common: ids, methods, flags). */
   readonly minLength: number;
 }
@@ -376,83 +377,23 @@ const AWS_KEY_ID: Rule = {
 /** The shortest text a built-in pattern can match: a JWT, `eyJ.x.` (a card needs 13, AWS 20). */
 const MIN_DEFAULT_MATCH = 6;
 
+/**
+ * The built-in rules as one native regex: they are ours, and each repetition in them can match
+ * only one way, so V8's engine runs them in linear time (user patterns get RE2 instead). Each rule
+ * sits in a capture group whose presence in a match tells which one matched.
+ */
 function defaultPass(censor: string): Pass {
-  return combine([CARD, AUTH, JWT, AWS_KEY_ID], '', censor, MIN_DEFAULT_MATCH);
-}
-
-/** User patterns, combined into one regex per set of flags (a regex has one set of flags). */
-function userPasses(patterns: ReadonlyArray<RegExp | string>, censor: string): Pass[] {
-  const byFlags = new Map<string, Rule[]>();
-  const alone: Array<{ rule: Rule; flags: string }> = [];
-  for (const pattern of patterns) {
-    const { rule, flags } = compileUserPattern(pattern);
-    // A numbered backreference would point at the wrong group once combined: run it alone.
-    if (/\\[1-9]/.test(rule.source)) {
-      alone.push({ rule, flags });
-      continue;
-    }
-    const rules = byFlags.get(flags) ?? [];
-    rules.push(rule);
-    byFlags.set(flags, rules);
-  }
-  const passes: Pass[] = [];
-  for (const [flags, rules] of byFlags) {
-    try {
-      passes.push(combine(rules, flags, censor));
-    } catch {
-      // Combining can fail only on repeated group names across patterns: run those separately.
-      for (const rule of rules) passes.push(combine([rule], flags, censor));
-    }
-  }
-  for (const { rule, flags } of alone) passes.push(combine([rule], flags, censor));
-  return passes;
-}
-
-function compileUserPattern(pattern: RegExp | string): { rule: Rule; flags: string } {
-  let regex: RegExp;
-  if (pattern instanceof RegExp) {
-    regex = pattern;
-  } else if (typeof pattern === 'string') {
-    try {
-      regex = new RegExp(pattern);
-    } catch (error) {
-      fail(
-        `redaction pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${reason(error)}`,
-      );
-    }
-  } else {
-    fail(`a redaction pattern must be a RegExp or a string, got ${describe(pattern)}`);
-  }
-  // g and y would make the pattern stateful, d only adds indices: none changes what matches.
-  const flags = [...regex.flags].filter((flag) => 'imsuv'.includes(flag)).join('');
-  if (new RegExp(regex.source, flags).test('')) {
-    fail(
-      `redaction pattern /${regex.source}/ matches the empty string, so it would censor between every ` +
-        `character; make it require at least one character (e.g. + instead of *)`,
-    );
-  }
-  const groups = new RegExp(`${regex.source}|`, flags).exec('')!.length - 1;
-  return { rule: { source: regex.source, groups, replace: censorMatch }, flags };
-}
-
-function combine(rules: readonly Rule[], flags: string, censor: string, minLength = 1): Pass {
+  const rules = [CARD, AUTH, JWT, AWS_KEY_ID];
   const starts: number[] = [];
   let group = 0;
   for (const rule of rules) {
     starts.push(group);
     group += 1 + rule.groups;
   }
-  // One rule runs unwrapped, so its own group numbers (and backreferences) stay as written.
-  const wrapped = rules.length > 1;
-  const source = wrapped ? rules.map((rule) => `(${rule.source})`).join('|') : rules[0]!.source;
-  const regex = new RegExp(source, `${flags}g`);
-  // The probe only asks whether anything matches: no rule's wrapping group, and a rule's own
-  // capture-free form where it has one.
-  const probe = wrapped ? rules.map((rule) => `(?:${rule.probe ?? rule.source})`).join('|') : source;
+  const regex = new RegExp(rules.map((rule) => `(${rule.source})`).join('|'), 'g');
+  // The probe only asks whether anything matches: no capture groups at all.
+  const probe = new RegExp(rules.map((rule) => `(?:${rule.probe ?? rule.source})`).join('|'));
   const replacer = (match: string, ...args: unknown[]): string => {
-    // A zero-length match cannot hold a secret (user patterns that match '' were rejected).
-    if (match === '') return match;
-    if (!wrapped) return rules[0]!.replace(match, args.slice(0, rules[0]!.groups), censor) ?? match;
     for (let r = 0; r < rules.length; r++) {
       const start = starts[r]!;
       if (args[start] === undefined) continue;
@@ -460,7 +401,61 @@ function combine(rules: readonly Rule[], flags: string, censor: string, minLengt
     }
     return match;
   };
-  return { regex, probe: new RegExp(probe, flags), replacer, minLength };
+  return {
+    minLength: MIN_DEFAULT_MATCH,
+    test: (text) => probe.test(text),
+    replace: (text) => text.replace(regex, replacer),
+  };
+}
+
+/**
+ * User patterns, each run on RE2 (linear time): a pattern from the configuration is data, and a
+ * backtracking engine would let `(a+)+$` hang every logging call. Backreferences and lookaround,
+ * which need backtracking, are refused at setup.
+ */
+function userPasses(patterns: ReadonlyArray<RegExp | string>, censor: string): Pass[] {
+  return patterns.map((pattern) => userPass(pattern, censor));
+}
+
+function userPass(pattern: RegExp | string, censor: string): Pass {
+  let source: string;
+  let given = '';
+  if (pattern instanceof RegExp) {
+    source = pattern.source;
+    given = pattern.flags;
+  } else if (typeof pattern === 'string') {
+    source = pattern;
+  } else {
+    fail(`a redaction pattern must be a RegExp or a string, got ${describe(pattern)}`);
+  }
+  if (given.includes('v')) {
+    fail(`redaction pattern /${source}/: the v flag (set notation) is not supported; use the u flag`);
+  }
+  // g, y and d would only make a RegExp stateful or add indices; u is RE2's way anyway.
+  const flags = [...given].filter((flag) => 'ims'.includes(flag)).join('');
+  let re2: ReturnType<typeof compileRe2>;
+  try {
+    re2 = compileRe2(source, flags);
+  } catch (error) {
+    const why = error instanceof InvalidSearchPatternError ? error.reason : reason(error);
+    fail(
+      typeof pattern === 'string'
+        ? `redaction pattern ${JSON.stringify(pattern)} is not a valid regular expression: ${why}`
+        : `redaction pattern /${source}/ cannot be used: ${why}`,
+    );
+  }
+  if (re2.test('')) {
+    fail(
+      `redaction pattern /${source}/ matches the empty string, so it would censor between every ` +
+        `character; make it require at least one character (e.g. + instead of *)`,
+    );
+  }
+  const replacer = (): string => censor;
+  return {
+    minLength: 1,
+    test: (text) => re2.test(text),
+    replace: (text) => re2.matcher(text).replaceAll(replacer),
+  };
 }
 
 function luhnValid(digits: string): boolean {

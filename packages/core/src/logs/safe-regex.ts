@@ -84,20 +84,28 @@ export function compileSearchPattern(
     return { source, flags, engine: 'literal', test: (text) => native.test(text) };
   }
 
+  const re2 = compileRe2(source, flags);
+  return { source, flags, engine: 're2', test: (text) => re2.test(text) };
+}
+
+/**
+ * Compiles a pattern in JavaScript syntax for RE2 (linear time), for callers that need more than
+ * `test` (redaction replaces matches). Flags among `i`, `m` and `s`.
+ * @throws InvalidSearchPatternError for invalid syntax, backreferences and lookaround
+ */
+export function compileRe2(source: string, flags: string): RE2JS {
   const unsupported = unsupportedFeature(source);
   if (unsupported !== undefined) throw new InvalidSearchPatternError(source, unsupported);
-  let re2: RE2JS;
   try {
-    re2 = RE2JS.compile(
+    return RE2JS.compile(
       RE2JS.translateRegExp(source),
-      (caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0) |
-        (given.includes('m') ? RE2JS.MULTILINE : 0) |
-        (given.includes('s') ? RE2JS.DOTALL : 0),
+      (flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) |
+        (flags.includes('m') ? RE2JS.MULTILINE : 0) |
+        (flags.includes('s') ? RE2JS.DOTALL : 0),
     );
   } catch (error) {
     throw new InvalidSearchPatternError(source, describeRe2Error(error), { cause: error });
   }
-  return { source, flags, engine: 're2', test: (text) => re2.test(text) };
 }
 
 /** Characters with a meaning in a pattern; anything else is itself. */
@@ -148,7 +156,7 @@ function unsupportedFeature(source: string): string | undefined {
     if (char === '\\') {
       const next = source[i + 1] ?? '';
       if (!inClass && (/[1-9]/.test(next) || (next === 'k' && source[i + 2] === '<'))) {
-        return `backreferences (${source.slice(i, i + 2)}…) are not supported: search runs on RE2, which matches in linear time and so has no backreferences`;
+        return `backreferences (${source.slice(i, i + 2)}…) are not supported: user patterns run on RE2, which matches in linear time and so has no backreferences`;
       }
       i++;
     } else if (char === '[') {
@@ -158,10 +166,10 @@ function unsupportedFeature(source: string): string | undefined {
     } else if (!inClass && char === '(' && source[i + 1] === '?') {
       const kind = source.slice(i + 2, i + 4);
       if (kind.startsWith('=') || kind.startsWith('!')) {
-        return `lookahead (${source.slice(i, i + 3)}…) is not supported: search runs on RE2, which matches in linear time and so has no lookaround`;
+        return `lookahead (${source.slice(i, i + 3)}…) is not supported: user patterns run on RE2, which matches in linear time and so has no lookaround`;
       }
       if (kind === '<=' || kind === '<!') {
-        return `lookbehind (${source.slice(i, i + 4)}…) is not supported: search runs on RE2, which matches in linear time and so has no lookaround`;
+        return `lookbehind (${source.slice(i, i + 4)}…) is not supported: user patterns run on RE2, which matches in linear time and so has no lookaround`;
       }
     }
   }

@@ -16,6 +16,14 @@ export interface SearchOptions {
    * @default 2000
    */
   timeBudgetMs?: number;
+  /**
+   * Stop adding entries once their size (UTF-16 units of their texts, 8 per other value, about
+   * their JSON size) passes this; at least one matching entry is returned, and `nextCursor`
+   * continues after the last. Bounds what one answer can weigh (the dashboard's API and live
+   * events use it).
+   * @default no bound
+   */
+  maxBytes?: number;
   /** Entries older than this (epoch ms) are past retention and never returned. @internal */
   notBefore?: number;
 }
@@ -129,6 +137,9 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
   const budget = options.timeBudgetMs ?? 2000;
   if (typeof budget !== 'number' || !(budget > 0))
     throw new TypeError(`searchLogs: timeBudgetMs must be a positive number, got ${budget}`);
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0))
+    throw new TypeError(`searchLogs: maxBytes must be a positive number, got ${maxBytes}`);
   let newest = store.newest;
   if (options.cursor !== undefined) {
     if (typeof options.cursor !== 'string')
@@ -148,6 +159,9 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
 
   const entries: LogEntry[] = [];
   let scanned = 0;
+  let bytes = 0;
+  /** Work since the clock was last read: one per entry, one more per 256 characters tested. */
+  let work = 0;
   let seq = newest;
   let truncated: SearchResult['truncated'];
   // Nothing can match when a wanted source or logger name was never stored.
@@ -155,9 +169,14 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
     (sources !== undefined && sources.size === 0) || (loggers !== undefined && loggers.size === 0);
   for (; !impossible && seq >= oldest; seq--) {
     scanned++;
-    if ((scanned & 4095) === 0 && performance.now() - started > budget) {
-      truncated = { reason: `time budget of ${budget} ms exhausted after ${scanned} entries` };
-      break;
+    // The clock is read by work done, not by entries: a pattern tested on long messages must not
+    // overrun the budget by thousands of them.
+    if (++work >= 1024) {
+      work = 0;
+      if (performance.now() - started > budget) {
+        truncated = { reason: `time budget of ${budget} ms exhausted after ${scanned} entries` };
+        break;
+      }
     }
     const { segment, at } = store.locate(seq);
     const time = segment.times[at] as number;
@@ -175,18 +194,52 @@ export function searchStore(store: LogStore, filter: LogFilter, options: SearchO
       const attrs = segment.attributes[at];
       if (attrs === undefined || !attributesMatch(attrs, attributes, hasAttributes)) continue;
     }
-    if (messageTests.length > 0 && !messageMatches(segment.messages[at] ?? '', messageTests)) continue;
-    entries.push(entryAt(store, seq));
+    if (messageTests.length > 0) {
+      const message = segment.messages[at] ?? '';
+      work += message.length >> 8;
+      if (!messageMatches(message, messageTests)) continue;
+    }
+    const entry = entryAt(store, seq);
+    if (maxBytes !== Number.POSITIVE_INFINITY) {
+      bytes += entrySize(entry);
+      if (bytes > maxBytes && entries.length > 0) break; // seq is the first entry not returned
+    }
+    entries.push(entry);
     if (entries.length === limit) {
       seq--;
       break;
     }
   }
   const result: SearchResult = { entries, scanned, tookMs: performance.now() - started };
-  const more = !impossible && seq >= oldest && (entries.length === limit || truncated !== undefined);
+  const more =
+    !impossible && seq >= oldest && (entries.length === limit || truncated !== undefined || bytes > maxBytes);
   if (more) result.nextCursor = encodeCursor(seq + 1);
   if (truncated !== undefined) result.truncated = truncated;
   return result;
+}
+
+/** About the JSON size of an entry: its texts in UTF-16 units, 8 for any other value. */
+export function entrySize(entry: LogEntry): number {
+  let size = 64 + entry.message.length + entry.loggerName.length + entry.source.length;
+  if (entry.error !== undefined) {
+    size += entry.error.type.length + entry.error.message.length + (entry.error.stack?.length ?? 0);
+  }
+  return size + valueSize(entry.extraData, 0);
+}
+
+function valueSize(value: unknown, depth: number): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value !== 'object' || value === null || depth > 16) return 8;
+  let size = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) size += valueSize(item, depth + 1) + 1;
+  } else if (value instanceof Uint8Array) {
+    size += value.byteLength * 4;
+  } else {
+    for (const key in value)
+      size += key.length + 4 + valueSize((value as Record<string, unknown>)[key], depth + 1);
+  }
+  return size;
 }
 
 // Plain loops rather than every(): the scan runs a million times and must not allocate.

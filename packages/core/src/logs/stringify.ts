@@ -28,7 +28,7 @@ const encoder = new TextEncoder();
  * @example messageText(new Error('boom')) // 'Error: boom'
  * @example messageText({ n: 1n }) // '{"n":"1n"}'
  */
-export function messageText(value: unknown): string {
+export function messageText(value: unknown, maxChars = Number.POSITIVE_INFINITY): string {
   try {
     switch (typeof value) {
       case 'string':
@@ -49,7 +49,7 @@ export function messageText(value: unknown): string {
       const info = errorInfo(value);
       if (info !== undefined) return errorText(info);
     }
-    const plain = walk(value, 0, TEXT, { values: 0, ancestors: new Set() });
+    const plain = walk(value, 0, TEXT, { values: 0, chars: maxChars, ancestors: new Set() });
     // A top-level Date or boxed string reads better unquoted.
     if (typeof plain === 'string') return plain;
     return JSON.stringify(plain) ?? '';
@@ -117,10 +117,11 @@ export function errorInfo(value: unknown): LogError | undefined {
  * Sets and other arrays and objects copied recursively. Circular references become
  * `'[Circular]'`; nesting deeper than 8 becomes `'[Object]'` / `'[Array]'`; past 100 keys or items
  * the rest is counted in one marker; past 5000 values in all, values become `'…'`.
+ * @param maxChars characters of string values kept in all; past them strings are cut, then `'…'`
  */
-export function plainValue(value: unknown): unknown {
+export function plainValue(value: unknown, maxChars = Number.POSITIVE_INFINITY): unknown {
   try {
-    return walk(value, 0, PLAIN, { values: 0, ancestors: new Set() });
+    return walk(value, 0, PLAIN, { values: 0, chars: maxChars, ancestors: new Set() });
   } catch (error) {
     return unserializable(error);
   }
@@ -162,6 +163,8 @@ const PLAIN: WalkStyle = {
 
 interface WalkState {
   values: number;
+  /** Characters of strings still to keep: a bound on the text a walk can produce. */
+  chars: number;
   /** Objects on the current path: a repeat is a cycle, while shared (non-cyclic) objects print twice. */
   readonly ancestors: Set<object>;
 }
@@ -171,6 +174,14 @@ function walk(value: unknown, depth: number, style: WalkStyle, state: WalkState)
   if (++state.values > MAX_VALUES) return '…';
   switch (typeof value) {
     case 'string':
+      if (value.length <= state.chars) {
+        state.chars -= value.length;
+        return value;
+      }
+      if (state.chars === 0) return '…';
+      value = value.slice(0, state.chars);
+      state.chars = 0;
+      return value;
     case 'number':
     case 'boolean':
     case 'undefined':
@@ -189,7 +200,8 @@ function walk(value: unknown, depth: number, style: WalkStyle, state: WalkState)
   // Everything below may run user code (getters, Proxy traps, toJSON): a failure spoils this
   // value only, not its parent.
   try {
-    if (isError(object)) return style.error(object);
+    // The error's own texts are walked too, so its message and stack count against the bounds.
+    if (isError(object)) return walk(style.error(object), depth, style, state);
     if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'Invalid Date' : object.toISOString();
     if (object instanceof String || object instanceof Number || object instanceof Boolean) {
       return object.valueOf();

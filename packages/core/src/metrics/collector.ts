@@ -38,7 +38,13 @@ import {
 export interface MetricsCollectorOptions {
   /** @default 2000 */
   cardinalityLimit?: number;
-  /** Cap on the number of series across all metrics (`metrics.maxMetrics`). @default 100000 */
+  /**
+   * Cap on series across all metrics (`metrics.maxMetrics`), whatever their names: every series
+   * counts, and every metric counts one more for the overflow series it may need. Past it, new
+   * label sets go to their metric's overflow series, and a metric first used by name is not
+   * created (the measurement is dropped, counted as `series_limit`). The SDK's own metrics stay
+   * outside it. @default 100000
+   */
   maxSeries?: number;
   /** Default histogram buckets, in seconds. @default prom-client's defaults */
   histogramBuckets?: readonly number[];
@@ -130,6 +136,8 @@ export class MetricsCollector {
   private readonly dropped: CounterFamily;
   private readonly collectionErrorCounter: CounterFamily;
   private totalSeries = 0;
+  /** Metrics defined by users, each holding one slot of the series budget for its overflow series. */
+  private metricSlots = 0;
   private droppedTotal = 0;
   private readonly droppedByReason: Record<string, number> = {};
   private expired = 0;
@@ -159,7 +167,7 @@ export class MetricsCollector {
     this.context = {
       drop: (reason, metric, detail) => this.drop(reason, metric, detail),
       reserveSeries: () => {
-        if (this.totalSeries >= this.maxSeries) return false;
+        if (!this.hasRoom()) return false;
         this.totalSeries++;
         return true;
       },
@@ -499,7 +507,9 @@ export class MetricsCollector {
       collect: options.collect,
       implicit: false,
     };
-    return this.register(this.createFamily(kind, definition, options));
+    const family = this.register(this.createFamily(kind, definition, options));
+    this.metricSlots++;
+    return family;
   }
 
   /** First by-name use of a metric: define it, or drop (never throw) when that is impossible. */
@@ -513,6 +523,16 @@ export class MetricsCollector {
       this.drop('invalid_metric_name', String(name), 'the name is not a valid metric name');
       return undefined;
     }
+    if (!this.hasRoom()) {
+      // Names from data (`increment('req_' + id)`) must not grow the registry past the cap.
+      this.drop(
+        'series_limit',
+        name,
+        `it was not created: metrics.maxMetrics (${this.maxSeries} series, one per metric for its overflow series included) is reached. Metrics first used by name are dropped until series expire or the limit is raised`,
+        'all metrics',
+      );
+      return undefined;
+    }
     const definition: FamilyDefinition = {
       name,
       description: `${kind} ${name}`,
@@ -523,7 +543,9 @@ export class MetricsCollector {
       implicit: true,
     };
     try {
-      return this.register(this.createFamily(kind, definition, {}));
+      const family = this.register(this.createFamily(kind, definition, {}));
+      this.metricSlots++;
+      return family;
     } catch (error) {
       this.drop('type_conflict', name, (error as Error).message);
       return undefined;
@@ -594,7 +616,9 @@ export class MetricsCollector {
     return family;
   }
 
+  /** Removes a user's metric (one defined by name, then explicitly). */
   private remove(family: AnyFamily): void {
+    this.metricSlots--;
     this.families.delete(family.name);
     this.counters.delete(family.name);
     this.gauges.delete(family.name);
@@ -649,15 +673,21 @@ export class MetricsCollector {
     };
   }
 
-  private drop(reason: DropReason, metric: string, detail: string): void {
+  /** Whether the series budget has room for one more series or metric. */
+  private hasRoom(): boolean {
+    return this.totalSeries + this.metricSlots < this.maxSeries;
+  }
+
+  /** Count a dropped measurement; warn once per `cause` (by default, per metric). */
+  private drop(reason: DropReason, metric: string, detail: string, cause = metric): void {
     this.droppedTotal++;
     this.droppedByReason[reason] = (this.droppedByReason[reason] ?? 0) + 1;
     this.dropped.add({ reason }, 1);
     diagnostics.warnOnce(
       `DLM_DROPPED_${reason.toUpperCase()}`,
-      metric,
+      cause,
       `measurement for metric "${metric}" dropped: ${detail}. ` +
-        `Counted in datalineage_monitoring_dropped_measurements_total{reason="${reason}"}; reported once per metric.`,
+        `Counted in datalineage_monitoring_dropped_measurements_total{reason="${reason}"}; reported once ${cause === metric ? 'per metric' : 'for all metrics'}.`,
     );
   }
 }

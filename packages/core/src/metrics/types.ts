@@ -83,4 +83,5 @@ export type DropReason =
   | 'undeclared_label'
   | 'reserved_label'
   | 'invalid_metric_name'
-  | 'type_conflict';
+  | 'type_conflict'
+  | 'series_limit';

@@ -152,10 +152,12 @@ describe('bounds and the SDK’s own metrics', () => {
 
   it('keeps counting drops by reason when the series budget is exhausted', async () => {
     const collector = new MetricsCollector({ maxSeries: 2 });
+    collector.counter('c');
+    collector.gauge('d'); // two metrics: each holds its overflow slot, and the budget is spent
     collector.setGauge('a', 1, { k: '1' });
-    collector.setGauge('b', 1, { k: '1' });
     collector.increment('c', undefined, -1);
     collector.setGauge('d', Number.NaN);
+    expect(await dropped(collector, 'series_limit')).toBe(1);
     expect(await dropped(collector, 'negative_increment')).toBe(1);
     expect(await dropped(collector, 'nan')).toBe(1);
   });

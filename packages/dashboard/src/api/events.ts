@@ -11,7 +11,15 @@ import type { LogSource } from './logs.js';
 
 /** Log entries sent per event at most; a burst beyond it is left to the search. */
 const MAX_LOGS_PER_EVENT = 200;
+/**
+ * What one `logs` event may weigh (about its JSON size): each open stream holds its events until
+ * the client reads them, so a few slow clients and a burst of large lines must not add up to
+ * gigabytes. Entries beyond it are left to the search.
+ */
+export const MAX_LOG_EVENT_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
+/** Events written but not yet taken by a client, at most; past it the stream is ended. */
+const MAX_PENDING_EVENTS = 16;
 
 export interface EventSources {
   readonly history: MetricHistory | undefined;
@@ -49,15 +57,31 @@ export function eventRoutes(app: Hono, sources: EventSources): EventStreams {
       let lastLogId = sources.logs?.searchLogs(undefined, { limit: 1 }).entries[0]?.id ?? -1;
       let lastAlerts = '';
       let queue = Promise.resolve();
+      let pending = 0;
       const send = (event: string, data: unknown): void => {
-        queue = queue.then(() => stream.writeSSE({ event, data: JSON.stringify(data) })).catch(() => close());
+        // A client that stopped reading: its events would pile up in memory. End its stream; the
+        // page reconnects, or falls back to polling.
+        if (pending >= MAX_PENDING_EVENTS) {
+          close();
+          return;
+        }
+        pending++;
+        const text = JSON.stringify(data);
+        queue = queue
+          .then(() => stream.writeSSE({ event, data: text }))
+          .then(
+            () => {
+              pending--;
+            },
+            () => close(),
+          );
       };
       const onTick = (at: number): void => {
         send('tick', { at });
         send('status', sources.status());
         if (sources.logs !== undefined) {
           const fresh = sources.logs
-            .searchLogs(undefined, { limit: MAX_LOGS_PER_EVENT })
+            .searchLogs(undefined, { limit: MAX_LOGS_PER_EVENT, maxBytes: MAX_LOG_EVENT_BYTES })
             .entries.filter((entry) => entry.id > lastLogId);
           if (fresh.length > 0) {
             lastLogId = fresh[0]?.id ?? lastLogId;

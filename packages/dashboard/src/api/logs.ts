@@ -1,16 +1,38 @@
 // GET /api/logs (search with every LogFilter field, paged by cursor) and /api/logs/patterns.
 // Query parameters are read strictly: an unknown level, time or limit is a 400 naming it.
+// Anyone who reaches the dashboard can ask for a search, so the work is bounded: a search runs in
+// slices that hold the event loop 10 ms at most, for 1 s in all; at most four run at once (more
+// get 429 with Retry-After); an answer weighs 4 MiB at most (then it ends with a cursor).
 import {
   InvalidSearchPatternError,
   type LogAggregator,
   LogFilter,
   type LogFilterOptions,
 } from '@datalineage/core';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { apiError, BadRequest } from './errors.js';
 
 /** What the API needs of the log aggregator. */
-export type LogSource = Pick<LogAggregator, 'searchLogs' | 'patterns'>;
+export type LogSource = Pick<LogAggregator, 'searchLogs' | 'searchLogsAsync' | 'patternsAsync'>;
+
+/** Searches (and pattern minings) running at once at most; more are refused with 429. */
+export const MAX_CONCURRENT_SEARCHES = 4;
+/** The longest one slice of a search holds the event loop, in milliseconds. */
+export const SEARCH_SLICE_MS = 10;
+/** The most one request may search in all, in milliseconds; then it answers with what it found. */
+export const SEARCH_BUDGET_MS = 1000;
+/** The most one answer of /api/logs may weigh (about its JSON size); then it ends with a cursor. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+/** Entries mined for /api/logs/patterns at most. */
+const PATTERN_ENTRIES = 10_000;
+
+/** The concurrency gate of the search routes, and what it refused. */
+export interface SearchGate {
+  /** Searches running now. */
+  readonly running: () => number;
+  /** Searches refused because MAX_CONCURRENT_SEARCHES were running. */
+  readonly refused: () => number;
+}
 
 const KNOWN = new Set([
   'min_level',
@@ -82,8 +104,30 @@ export function searchRequest(query: Record<string, string[]>): {
   return { filter, limit, cursor: one('cursor') };
 }
 
-export function logRoutes(app: Hono, logs: LogSource | undefined): void {
-  app.get('/api/logs', (c) => {
+export function logRoutes(app: Hono, logs: LogSource | undefined): SearchGate {
+  let running = 0;
+  let refused = 0;
+  /** Runs `search` if a slot is free; otherwise answers 429. */
+  const gated = async (c: Context, search: () => Promise<Response>): Promise<Response> => {
+    if (running >= MAX_CONCURRENT_SEARCHES) {
+      refused++;
+      c.header('Retry-After', '1');
+      return apiError(
+        c,
+        429,
+        'too_many_requests',
+        `${MAX_CONCURRENT_SEARCHES} log searches are running; try again in a second`,
+      );
+    }
+    running++;
+    try {
+      return await search();
+    } finally {
+      running--;
+    }
+  };
+
+  app.get('/api/logs', async (c) => {
     const { filter, limit, cursor } = searchRequest(c.req.queries());
     if (logs === undefined) return c.json({ entries: [], truncated: false });
     let compiled: LogFilter;
@@ -95,18 +139,26 @@ export function logRoutes(app: Hono, logs: LogSource | undefined): void {
       }
       throw error;
     }
-    let result: ReturnType<LogSource['searchLogs']>;
-    try {
-      result = logs.searchLogs(compiled, { limit, ...(cursor === undefined ? {} : { cursor }) });
-    } catch (error) {
-      // An invalid cursor is the caller's mistake.
-      if (error instanceof TypeError) return apiError(c, 400, 'bad_request', `cursor: ${error.message}`);
-      throw error;
-    }
-    return c.json({
-      entries: result.entries,
-      ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
-      truncated: result.truncated !== undefined,
+    return gated(c, async () => {
+      let result: Awaited<ReturnType<LogSource['searchLogsAsync']>>;
+      try {
+        result = await logs.searchLogsAsync(compiled, {
+          limit,
+          sliceMs: SEARCH_SLICE_MS,
+          timeBudgetMs: SEARCH_BUDGET_MS,
+          maxBytes: MAX_ANSWER_BYTES,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+      } catch (error) {
+        // An invalid cursor is the caller's mistake.
+        if (error instanceof TypeError) return apiError(c, 400, 'bad_request', `cursor: ${error.message}`);
+        throw error;
+      }
+      return c.json({
+        entries: result.entries,
+        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+        truncated: result.truncated !== undefined,
+      });
     });
   });
 
@@ -116,11 +168,17 @@ export function logRoutes(app: Hono, logs: LogSource | undefined): void {
     if (!/^\d+$/.test(text) || limit < 1 || limit > 200) {
       return apiError(c, 400, 'bad_request', 'limit: expected an integer from 1 to 200');
     }
-    const patterns = (logs?.patterns({ limit }) ?? []).map(({ template, count, example }) => ({
-      template,
-      count,
-      example,
-    }));
-    return c.json({ patterns });
+    if (logs === undefined) return c.json({ patterns: [] });
+    return gated(c, async () => {
+      const mined = await logs.patternsAsync({
+        limit,
+        maxEntries: PATTERN_ENTRIES,
+        sliceMs: SEARCH_SLICE_MS,
+        timeBudgetMs: SEARCH_BUDGET_MS,
+      });
+      const patterns = mined.map(({ template, count, example }) => ({ template, count, example }));
+      return c.json({ patterns });
+    });
   });
+  return { running: () => running, refused: () => refused };
 }
