@@ -68,7 +68,8 @@ export function sources() {
 
 /**
  * A dashboard app over {@link sources}. Every request counts as a client of its own for the login
- * limiter, so that a test sending many wrong credentials on purpose is answered 401, not 429.
+ * limiter, and the limit on failures from all clients together is out of reach, so that a test
+ * sending many wrong credentials on purpose is answered 401, not 429.
  */
 export function dashboardApp(options: Partial<DashboardAppOptions> = {}) {
   const context = sources();
@@ -78,6 +79,7 @@ export function dashboardApp(options: Partial<DashboardAppOptions> = {}) {
     assets: assets(),
     allowedHosts: ['127.0.0.1'],
     clientOf: () => `client-${++client}`,
+    loginLimits: { global: Number.MAX_SAFE_INTEGER },
     ...options,
   });
   /** `app.request` on {@link ORIGIN}. */

@@ -11,7 +11,13 @@ import { type LogSource, logRoutes } from './api/logs.js';
 import { metricRoutes, RANGES } from './api/metrics.js';
 import { type Asset, loadAssets } from './assets.js';
 import type { MetricHistory } from './history.js';
-import { authentication, authMode, type DashboardAuth, LoginLimiter } from './security/auth.js';
+import {
+  authentication,
+  authMode,
+  type DashboardAuth,
+  LoginLimiter,
+  type LoginLimits,
+} from './security/auth.js';
 import { CsrfTokens, csrfProtection } from './security/csrf.js';
 import { hostCheck, securityHeaders } from './security/headers.js';
 
@@ -40,6 +46,8 @@ export interface DashboardAppOptions {
   ready?: () => boolean;
   /** The client address of a request, for the login limiter. @default 'unknown' */
   clientOf?: (request: Request, env: unknown) => string;
+  /** Bounds of the login limiter (see LoginLimiter). @default 10 failures a minute per address, 100 in all */
+  loginLimits?: LoginLimits;
   /** @default 'DataLineage Monitoring' */
   title?: string;
   /** Seconds between polls when live events fail. @default 30 */
@@ -114,7 +122,7 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
       auth: options.auth,
       open: openPaths(mode),
       clientOf: options.clientOf ?? (() => 'unknown'),
-      limiter: new LoginLimiter(10, 60_000, 10_000, now),
+      limiter: new LoginLimiter(options.loginLimits, now),
     }),
   );
   app.use('/api/*', async (c, next) => {

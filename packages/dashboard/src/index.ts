@@ -16,7 +16,13 @@ export {
   type MetricHistoryOptions,
   type MetricListing,
 } from './history.js';
-export { type AuthMode, type DashboardAuth, LoginLimiter } from './security/auth.js';
+export {
+  type Admission,
+  type AuthMode,
+  type DashboardAuth,
+  LoginLimiter,
+  type LoginLimits,
+} from './security/auth.js';
 export { CONTENT_SECURITY_POLICY } from './security/headers.js';
 export {
   DashboardConfigError,

@@ -456,7 +456,7 @@ describe('authentication', () => {
     expect(response.status).toBe(403);
   });
 
-  it('limits failed logins per client: 429 with Retry-After after 10 in a minute, then lets it try again', async () => {
+  it('limits failed logins of a new address: 429 with Retry-After after 10 in a minute, then lets it try again', async () => {
     let client = 'a';
     const context = setup({ auth: { username: 'ops', password: 'pw' }, clientOf: () => client });
     const wrong = () => context.request('/api/status', { headers: { authorization: basic('ops', 'nope') } });
@@ -464,7 +464,7 @@ describe('authentication', () => {
     const blocked = await wrong();
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Even the right password waits: the limit is on the client, not on guesses.
+    // An address that never authenticated is refused unchecked: a refusal tells nothing of a guess.
     expect(
       (await context.request('/api/status', { headers: { authorization: basic('ops', 'pw') } })).status,
     ).toBe(429);
@@ -477,6 +477,42 @@ describe('authentication', () => {
     expect(
       (await context.request('/api/status', { headers: { authorization: basic('ops', 'pw') } })).status,
     ).toBe(200);
+  });
+
+  it('never locks out an address that authenticated before; its wrong attempts past the limit wait', async () => {
+    const context = setup({
+      auth: { username: 'ops', password: 'pw' },
+      clientOf: () => 'scraper',
+      loginLimits: { penaltyMs: 100 },
+    });
+    const right = () => context.request('/metrics', { headers: { authorization: basic('ops', 'pw') } });
+    const wrong = () => context.request('/metrics', { headers: { authorization: basic('ops', 'guess') } });
+    expect((await right()).status).not.toBe(401);
+    for (let i = 0; i < 10; i++) expect((await wrong()).status).toBe(401);
+    const started = performance.now();
+    expect((await wrong()).status).toBe(401);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+    expect((await right()).status).not.toBe(401);
+    expect((await right()).status).not.toBe(429);
+  });
+
+  it('limits failures from all new addresses together, so rotating addresses gains nothing', async () => {
+    let client = 0;
+    const context = setup({
+      auth: { username: 'ops', password: 'pw' },
+      clientOf: () => `c${client}`,
+      loginLimits: { global: 20 },
+    });
+    const attempt = (password: string) =>
+      context.request('/api/status', { headers: { authorization: basic('ops', password) } });
+    client = 1000;
+    expect((await attempt('pw')).status).toBe(200); // c1000 is trusted from now on
+    const statuses: number[] = [];
+    for (client = 0; client < 50; client++) statuses.push((await attempt('nope')).status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(30);
+    client = 1000;
+    expect((await attempt('pw')).status).toBe(200);
   });
 
   it('never shows a secret in any answer', async () => {
