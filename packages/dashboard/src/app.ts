@@ -5,7 +5,7 @@
 import { diagnostics } from '@datalineage/core';
 import { Hono } from 'hono';
 import { type AlertSource, alertRoutes } from './api/alerts.js';
-import { apiError, BadRequest } from './api/errors.js';
+import { apiError, BadRequest, bodyLimit } from './api/errors.js';
 import { type EventStreams, eventRoutes } from './api/events.js';
 import { type LogSource, logRoutes } from './api/logs.js';
 import { metricRoutes, RANGES } from './api/metrics.js';
@@ -130,6 +130,8 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
     c.header('Cache-Control', 'no-store');
   });
   app.use('/api/*', csrfProtection(csrf));
+  // After authentication and CSRF: only a caller allowed to mutate gets a body read at all.
+  app.use('/api/*', bodyLimit());
 
   app.get('/healthz', (c) => c.text('ok\n'));
   app.get('/readyz', (c) =>

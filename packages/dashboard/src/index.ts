@@ -25,6 +25,8 @@ export {
 } from './security/auth.js';
 export { CONTENT_SECURITY_POLICY } from './security/headers.js';
 export {
+  type ConnectionLimits,
+  type ConnectionStats,
   DashboardConfigError,
   type DashboardServer,
   type DashboardServerOptions,

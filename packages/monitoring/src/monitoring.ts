@@ -366,6 +366,7 @@ export class MonitoringSystem {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,
         url: this.dashboardServer?.url,
+        ...(this.dashboardServer === undefined ? {} : { connections: this.dashboardServer.stats() }),
       },
       metricsEndpoint: {
         enabled: this.config.metrics.endpoint.enabled,

@@ -1,5 +1,6 @@
 // The shape of getMonitoringStatus(): each component's running state and figures.
 import type { AlertManagerStatus, LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
+import type { DashboardServer } from '@datalineage/dashboard';
 import type { ExporterStats, OtlpExportStats } from '@datalineage/exporters';
 
 export interface ServerStatus {
@@ -7,6 +8,12 @@ export interface ServerStatus {
   running: boolean;
   /** Where it listens, once running. */
   url: string | undefined;
+  /**
+   * The dashboard's connections while it runs: open now, and refused, evicted (waiting for a
+   * request, closed to make room), timed out (headers or body too slow) and stalled (answer not
+   * read) since it started.
+   */
+  connections?: ReturnType<DashboardServer['stats']>;
 }
 
 export interface MonitoringStatus {

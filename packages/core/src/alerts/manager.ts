@@ -45,6 +45,12 @@ export interface AlertManagerOptions {
   metrics?: MetricsCollector;
   /** Producers the rules read beyond the MeterProvider's own instruments: the collector's. */
   metricProducers?: MetricProducer[];
+  /**
+   * Silences active or pending at once; one more is refused (`DLM_SILENCES_FULL`, a 409 from the
+   * dashboard). Expired ones are kept apart, at most 100.
+   * @default 100
+   */
+  maxSilences?: number;
   /** Clock (epoch ms), for tests. @default Date.now */
   now?: () => number;
 }
@@ -70,6 +76,8 @@ export interface AlertManagerStatus {
     }
   >;
   silences: number;
+  /** Silences refused for a bound: too many active, too many matchers, too long, too large. */
+  silencesRefused: number;
   /** Notices for channels a rule names but nobody configured. */
   undeliverableNotices: number;
   /** Series and samples kept for rule evaluation, and what was dropped. */
@@ -89,7 +97,7 @@ interface RuleEntry {
 
 export class AlertManager {
   /** Silences: `alertManager.silences.add({ matchers, endsAt, createdBy, comment }, now)`; or use silence(). */
-  readonly silences = new SilenceStore();
+  readonly silences: SilenceStore;
   /** Add this reader to the MeterProvider whose metrics the rules watch. */
   readonly reader: AlertMetricReader;
   private readonly rules = new Map<string, RuleEntry>();
@@ -130,6 +138,7 @@ export class AlertManager {
       throw new RangeError(`resolveTimeout must be a number of seconds ≥ 0, got ${resolveTimeout}`);
     }
     this.resolveTimeout = resolveTimeout;
+    this.silences = new SilenceStore({ maxActive: options.maxSilences });
     this.reader = new AlertMetricReader({ metricProducers: options.metricProducers ?? [] });
     this.now = options.now ?? Date.now;
     this.history = new SampleHistory({ retainMs: 3 * this.intervalMs });
@@ -540,6 +549,7 @@ export class AlertManager {
         }),
       ),
       silences: this.silences.list(this.now()).filter((s) => s.active).length,
+      silencesRefused: this.silences.refused,
       undeliverableNotices: this.undeliverable,
       history: this.history.stats,
     };

@@ -1,5 +1,7 @@
 // GET /api/alerts (instances, rules, history, silences) and the two mutations: acknowledging a
-// firing alert and silencing by matchers (POSTs behind the CSRF check).
+// firing alert and silencing by matchers (POSTs behind the CSRF check, their bodies limited by
+// the app). A silence past one of core's bounds is a 400 naming it; one more silence than
+// the alert manager keeps active is a 409.
 import { type AlertManager, SilenceError } from '@datalineage/core';
 import type { Hono } from 'hono';
 import { apiError, BadRequest } from './errors.js';
@@ -84,7 +86,8 @@ export function alertRoutes(app: Hono, alerts: AlertSource | undefined, now: () 
       throw new BadRequest('matchers', 'expected an object of label → value (or "/regex/")');
     }
     for (const [label, value] of Object.entries(matchers)) {
-      if (typeof value !== 'string') throw new BadRequest(`matchers.${label}`, 'expected a string');
+      if (typeof value !== 'string')
+        throw new BadRequest(`matchers.${label.slice(0, 128)}`, 'expected a string');
     }
     if (typeof durationMinutes !== 'number' || !(durationMinutes > 0) || durationMinutes > 525_600) {
       throw new BadRequest('durationMinutes', 'expected minutes, more than 0 and at most a year');
@@ -93,16 +96,19 @@ export function alertRoutes(app: Hono, alerts: AlertSource | undefined, now: () 
       throw new BadRequest('createdBy', 'say who sets the silence');
     if (typeof comment !== 'string' || comment.trim() === '') throw new BadRequest('comment', 'say why');
     try {
+      // createdBy and comment are cut by core, to its bounds.
       const silence = alerts.silence({
         matchers: matchers as Record<string, string>,
         endsAt: now() + durationMinutes * 60_000,
-        createdBy: createdBy.slice(0, 200),
-        comment: comment.slice(0, 1000),
+        createdBy,
+        comment,
       });
       return c.json({ silence }, 201);
     } catch (error) {
-      if (error instanceof SilenceError) return apiError(c, 400, 'bad_request', error.message);
-      throw error;
+      if (!(error instanceof SilenceError)) throw error;
+      return error.code === 'DLM_SILENCES_FULL'
+        ? apiError(c, 409, 'conflict', error.message)
+        : apiError(c, 400, 'bad_request', error.message);
     }
   });
 
