@@ -154,6 +154,9 @@ describe('case 3: concurrent regex searches over 1,000,000 lines', () => {
     const allMs = performance.now() - started;
     scraping = false;
     await scraper;
+    const status = (await (await fetch(`${base}/api/status`)).json()) as {
+      dashboard: { searches: { running: number; refused: number } };
+    };
     const statuses = answers.map((a) => a.status);
     const served = answers.filter((a) => a.status === 200);
     console.log(
@@ -162,6 +165,10 @@ describe('case 3: concurrent regex searches over 1,000,000 lines', () => {
     expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
     expect(served.length).toBeGreaterThanOrEqual(4);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(status.dashboard.searches).toEqual({
+      running: 0,
+      refused: statuses.filter((s) => s === 429).length,
+    });
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(3000);
     expect(scrapes.length).toBeGreaterThan(3);
     expect(Math.max(...scrapes)).toBeLessThan(500);

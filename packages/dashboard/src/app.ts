@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { type AlertSource, alertRoutes } from './api/alerts.js';
 import { apiError, BadRequest, bodyLimit } from './api/errors.js';
 import { type EventStreams, eventRoutes } from './api/events.js';
-import { type LogSource, logRoutes } from './api/logs.js';
+import { type LogSource, logRoutes, type SearchGate } from './api/logs.js';
 import { metricRoutes, RANGES } from './api/metrics.js';
 import { type Asset, loadAssets } from './assets.js';
 import type { MetricHistory } from './history.js';
@@ -70,6 +70,8 @@ export interface DashboardApp {
   readonly app: Hono;
   /** Live event streams; `closeAll()` ends them (the server is stopping). */
   readonly events: EventStreams;
+  /** Log searches running now, and refused because too many were. */
+  readonly searches: SearchGate;
 }
 
 /** Paths that need no credentials: probes, and in bearer mode the page's static files. */
@@ -154,7 +156,7 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
   app.get('/api/status', (c) => c.json(options.getStatus()));
   const api = app as unknown as Hono;
   metricRoutes(api, options.history, now);
-  logRoutes(api, options.logs);
+  const searches = logRoutes(api, options.logs);
   alertRoutes(api, options.alerts, now);
   const events = eventRoutes(api, {
     history: options.history,
@@ -185,5 +187,5 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
   });
   app.get('/favicon.ico', (c) => c.redirect('/assets/favicon.svg', 301));
 
-  return { app: api, events };
+  return { app: api, events, searches };
 }

@@ -3,7 +3,7 @@
 export type { AlertSource } from './api/alerts.js';
 export type { ApiErrorCode } from './api/errors.js';
 export type { EventStreams } from './api/events.js';
-export type { LogSource } from './api/logs.js';
+export type { LogSource, SearchGate } from './api/logs.js';
 export { createDashboard, createDashboardApp, type DashboardApp, type DashboardAppOptions } from './app.js';
 export { type Asset, loadAssets, payloadSize } from './assets.js';
 export { DashboardConfig, type DashboardConfigOptions, DashboardOptionError } from './config.js';

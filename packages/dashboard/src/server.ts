@@ -93,6 +93,8 @@ export interface DashboardServer {
   close(): Promise<void>;
   /** Connections open, and what each connection bound did. */
   stats(): ConnectionStats;
+  /** Log searches running now, and refused since start because too many ran at once. */
+  searches(): { running: number; refused: number };
 }
 
 /** Thrown at start for a dashboard that must not run as configured; the message says how to fix it. */
@@ -332,7 +334,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       );
     }
   }
-  const { app, events } = createDashboard({
+  const { app, events, searches } = createDashboard({
     ...options,
     https: tls !== undefined,
     // Without authentication on loopback, answer only to the names this server is reached by.
@@ -404,5 +406,6 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       return closing;
     },
     stats: () => guard.stats(),
+    searches: () => ({ running: searches.running(), refused: searches.refused() }),
   };
 }

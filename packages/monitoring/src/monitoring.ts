@@ -366,7 +366,9 @@ export class MonitoringSystem {
         enabled: this.config.dashboard.enabled,
         running: this.dashboardServer !== undefined,
         url: this.dashboardServer?.url,
-        ...(this.dashboardServer === undefined ? {} : { connections: this.dashboardServer.stats() }),
+        ...(this.dashboardServer === undefined
+          ? {}
+          : { connections: this.dashboardServer.stats(), searches: this.dashboardServer.searches() }),
       },
       metricsEndpoint: {
         enabled: this.config.metrics.endpoint.enabled,

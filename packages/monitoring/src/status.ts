@@ -14,6 +14,8 @@ export interface ServerStatus {
    * read) since it started.
    */
   connections?: ReturnType<DashboardServer['stats']>;
+  /** The dashboard's log searches while it runs: running now, and refused (too many at once) since it started. */
+  searches?: ReturnType<DashboardServer['searches']>;
 }
 
 export interface MonitoringStatus {
