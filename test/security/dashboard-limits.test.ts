@@ -13,9 +13,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { clientAddress, MetricsCollector } from '@datalineage/core';
 import { type DashboardServer, startDashboardServer } from '@datalineage/dashboard';
+import { PrometheusReader, startMetricsServer } from '@datalineage/exporters';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAddress } from '../../packages/dashboard/src/server.js';
 import { assets, basicAuth, sources } from './support.js';
 
 const USER = 'ops';
@@ -627,6 +629,59 @@ describe('case 6: request bodies and silences have bounds', () => {
     };
     expect(status.alertManager).toMatchObject({ silences: 100, silencesRefused: 5 });
   }, 60_000);
+});
+
+describe('case 5, the standalone /metrics endpoint (metrics.endpoint): the same connection bounds', () => {
+  it('keeps answering a scrape while other addresses hold slow connections, and closes them in time', async () => {
+    const collector = new MetricsCollector();
+    collector.increment('scrapes.seen');
+    const reader = new PrometheusReader({ collector });
+    new MeterProvider({ readers: [reader] });
+    const endpoint = await startMetricsServer(reader, {
+      port: 0,
+      connections: {
+        headersTimeoutMs: 1000,
+        requestTimeoutMs: 2000,
+        maxConnections: 32,
+        maxConnectionsPerClient: 8,
+      },
+    });
+    const { port } = endpoint;
+    const slow: Socket[] = [];
+    let closed = 0;
+    try {
+      // 100 connections from 127.0.0.2…127.0.0.11 that dribble one header line each.
+      for (let i = 0; i < 100; i++) {
+        const socket = connect({ host: '127.0.0.1', port, localAddress: `127.0.0.${2 + (i % 10)}` });
+        socket.on('error', () => {});
+        socket.on('close', () => closed++);
+        socket.resume();
+        socket.write('GET /metrics HTTP/1.1\r\nX-Slow: 1\r\n');
+        slow.push(socket);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const scrapes: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(endpoint.url);
+        expect(await response.text()).toContain('scrapes_seen_total');
+        scrapes.push(response.status);
+      }
+      const stats = endpoint.stats();
+      console.log(
+        `standalone /metrics: scrapes ${scrapes.join(',')}, ${stats.open} open, ${stats.evicted} evicted`,
+      );
+      expect(scrapes.every((status) => status === 200)).toBe(true);
+      expect(stats.open).toBeLessThanOrEqual(32);
+      expect(stats.evicted).toBeGreaterThanOrEqual(100 - 32);
+      // The ones still open are closed by the headers time limit (checked every second).
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(closed).toBe(100);
+      expect(endpoint.stats().timedOut).toBeGreaterThan(0);
+    } finally {
+      for (const socket of slow) socket.destroy();
+      await endpoint.close();
+    }
+  });
 });
 
 describe('the per-client cap counts an IPv6 client by its /64', () => {

@@ -92,6 +92,15 @@ export {
   type LineageTracker,
   type TrackerIntegrationOptions,
 } from './integrations/tracker.js';
+export {
+  ConnectionGuard,
+  type ConnectionLimits,
+  type ConnectionStats,
+  clientAddress,
+  connectionServerOptions,
+  DEFAULT_CONNECTION_LIMITS,
+  resolveConnectionLimits,
+} from './internal/connections.js';
 export { type Settled, within } from './internal/deadline.js';
 export { type DiagLevel, Diagnostics, type DiagSink, diagnostics } from './internal/diag.js';
 export {

@@ -1,5 +1,7 @@
 // @datalineage/dashboard — the web dashboard: the Hono app, its server, and the charts' history.
 // The public surface, by name.
+
+export type { ConnectionLimits, ConnectionStats } from '@datalineage/core';
 export type { AlertSource } from './api/alerts.js';
 export type { ApiErrorCode } from './api/errors.js';
 export type { EventStreams } from './api/events.js';
@@ -25,8 +27,6 @@ export {
 } from './security/auth.js';
 export { CONTENT_SECURITY_POLICY } from './security/headers.js';
 export {
-  type ConnectionLimits,
-  type ConnectionStats,
   DashboardConfigError,
   type DashboardServer,
   type DashboardServerOptions,

@@ -1,76 +1,24 @@
 // Serving the dashboard: HTTP or HTTPS on the configured host, refusing a non-loopback address
 // without authentication unless told otherwise, and a close() that really ends everything — the
 // listening socket, keep-alive connections and the live event streams.
-//
-// Slow or greedy clients are bounded here, where connections enter: time limits on request
-// headers, whole requests, idle keep-alive and stalled answers, and caps on connections open in
-// all and per client address. When a cap is reached, a new connection takes the place of the one
-// that has waited longest for a request (a slowloris dribbling headers, an idle keep-alive), so
-// holding connections open keeps nobody out; only when every connection is busy answering is it
-// refused. Each bound is counted when it bites (`stats()`, in getMonitoringStatus().dashboard).
+// Slow or greedy clients are bounded where connections enter (core's ConnectionGuard), counted in
+// `stats()` (getMonitoringStatus().dashboard.connections).
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { diagnostics } from '@datalineage/core';
+import type { AddressInfo } from 'node:net';
+import {
+  ConnectionGuard,
+  type ConnectionLimits,
+  type ConnectionStats,
+  connectionServerOptions,
+  diagnostics,
+  resolveConnectionLimits,
+} from '@datalineage/core';
 import { type ServerType, serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createDashboard, type DashboardAppOptions } from './app.js';
 import { authMode } from './security/auth.js';
-
-/** How long clients may take, and how many connections they may hold. */
-export interface ConnectionLimits {
-  /**
-   * Milliseconds a client has to send its request headers, from connecting (or from the first
-   * byte of its next request on a kept-alive connection); then the connection is closed with 408.
-   * A client sends its headers in a round trip or two; Node's own default, 60 s, lets a slowloris
-   * hold a connection a minute for a few bytes.
-   * @default 10_000
-   */
-  headersTimeoutMs?: number;
-  /**
-   * Milliseconds to receive a whole request, headers and body (bodies are at most 64 KiB). It
-   * does not limit the answer: a live event stream (`/api/events`) stays open. At least
-   * headersTimeoutMs.
-   * @default 30_000
-   */
-  requestTimeoutMs?: number;
-  /** Milliseconds an idle kept-alive connection stays open (Node's default). @default 5_000 */
-  keepAliveTimeoutMs?: number;
-  /**
-   * Milliseconds without traffic either way before a connection is closed: a client that stopped
-   * reading its answer (the live event stream writes at least every 15 s).
-   * @default 60_000
-   */
-  idleTimeoutMs?: number;
-  /**
-   * Connections open at once, in all: far above what a few people and a scraper use, and half
-   * of 1,024, the file-descriptor limit many hosts still set, which the host application shares.
-   * @default 512
-   */
-  maxConnections?: number;
-  /**
-   * Connections one client address (an IPv6 /64) holds at once: far above a browser's 6 or a
-   * scraper's 1, and above the 50 clients of the load test, which all come from 127.0.0.1. Behind
-   * a reverse proxy every client has the proxy's address: raise it to maxConnections there.
-   * @default 128
-   */
-  maxConnectionsPerClient?: number;
-}
-
-/** What the connection bounds did, since the server started. */
-export interface ConnectionStats {
-  /** Connections open now. */
-  open: number;
-  /** New connections closed at once: the server or their address was full of busy connections. */
-  refused: number;
-  /** Connections waiting for a request, closed to make room for a new one. */
-  evicted: number;
-  /** Requests whose headers or body (or TLS handshake) came too slowly: answered 408, closed. */
-  timedOut: number;
-  /** Answers the client stopped reading, closed after idleTimeoutMs. */
-  stalled: number;
-}
 
 export interface DashboardServerOptions
   extends Omit<DashboardAppOptions, 'https' | 'clientOf' | 'allowedHosts'> {
@@ -109,210 +57,15 @@ export function isLoopback(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
-const DEFAULT_LIMITS: Readonly<Required<ConnectionLimits>> = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
-  idleTimeoutMs: 60_000,
-  maxConnections: 512,
-  maxConnectionsPerClient: 128,
-};
-
-/**
- * How often Node looks for requests past their headers or request timeout. Its default, 30 s,
- * would let a slow client hold its connection up to that much past the limit; a walk over at most
- * maxConnections entries a second costs nothing.
- */
-const CONNECTIONS_CHECK_MS = 1000;
-
-/** The limits with their defaults, or a DashboardConfigError naming the one that cannot work. */
-function connectionLimits(given: ConnectionLimits = {}): Required<ConnectionLimits> {
-  const limits = { ...DEFAULT_LIMITS };
-  for (const [key, value] of Object.entries(given) as Array<[keyof ConnectionLimits, unknown]>) {
-    if (value === undefined) continue;
-    if (!(key in DEFAULT_LIMITS))
-      throw new DashboardConfigError(
-        `dashboard connections.${key} is not a connection limit; the limits are ${Object.keys(DEFAULT_LIMITS).join(', ')}`,
-      );
-    if (!Number.isSafeInteger(value) || (value as number) < 1)
-      throw new DashboardConfigError(
-        `dashboard connections.${key} must be a whole number ≥ 1, got ${String(value)}`,
-      );
-    limits[key] = value as number;
-  }
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
-    throw new DashboardConfigError(
-      `dashboard connections.headersTimeoutMs (${limits.headersTimeoutMs}) must not exceed requestTimeoutMs (${limits.requestTimeoutMs})`,
-    );
-  if (limits.maxConnectionsPerClient > limits.maxConnections)
-    throw new DashboardConfigError(
-      `dashboard connections.maxConnectionsPerClient (${limits.maxConnectionsPerClient}) must not exceed maxConnections (${limits.maxConnections})`,
-    );
-  return limits;
-}
-
-/** The address a per-client cap counts by: IPv4 as it is, IPv6 by its /64, one host's share. */
-export function clientAddress(address: string): string {
-  if (!address.includes(':')) return address;
-  const bare = (address.split('%')[0] ?? '').toLowerCase();
-  if (bare.startsWith('::ffff:') && bare.includes('.')) return bare.slice(7);
-  const [head = '', tail] = bare.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  const zeros =
-    tail === undefined ? [] : Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0');
-  const groups = [...left, ...zeros, ...right].slice(0, 4).map((group) => group.replace(/^0+(?=.)/, ''));
-  return `${groups.join(':')}::/64`;
-}
-
-/** Node's answers to a client error, which a `clientError` listener must write itself. */
-const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
-  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
-  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
-};
-
-/** One open connection: its client address, and how many of its requests are being answered. */
-interface Tracked {
-  readonly socket: Socket;
-  readonly client: string;
-  busy: number;
-}
-
-/**
- * The connection caps and their counts. Connections are kept in the order they began to wait for
- * a request (opened, or answered their last one): at a cap, the one that has waited longest —
- * of the same address at the per-client cap, of any at the global one — makes room. A scraper
- * sends its request as soon as it connects, so it is never the one that waited longest.
- */
-class ConnectionGuard {
-  /** By remote address and port (the same for a TLS socket and its TCP socket), longest waiting first. */
-  private readonly open = new Map<string, Tracked>();
-  private readonly perClient = new Map<string, number>();
-  private readonly counts = { refused: 0, evicted: 0, timedOut: 0, stalled: 0 };
-
-  constructor(private readonly limits: Required<ConnectionLimits>) {}
-
-  stats(): ConnectionStats {
-    return { open: this.open.size, ...this.counts };
-  }
-
-  /** A new TCP connection: admitted, in place of the longest waiting one, or refused. */
-  readonly admit = (socket: Socket): void => {
-    const key = keyOf(socket);
-    if (key === undefined || socket.remoteAddress === undefined) return; // closed already
-    const client = clientAddress(socket.remoteAddress);
-    const room =
-      (this.perClient.get(client) ?? 0) >= this.limits.maxConnectionsPerClient
-        ? this.evict(client)
-        : this.open.size < this.limits.maxConnections || this.evict(undefined);
-    if (!room) {
-      this.counts.refused++;
-      this.warn(
-        'refused',
-        `dashboard connections refused: ${this.open.size} open, all busy (connections.maxConnections ` +
-          `${this.limits.maxConnections}, maxConnectionsPerClient ${this.limits.maxConnectionsPerClient})`,
-      );
-      socket.destroy();
-      return;
-    }
-    const entry: Tracked = { socket, client, busy: 0 };
-    this.open.set(key, entry);
-    this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
-    socket.once('close', () => {
-      if (this.open.get(key) === entry) this.forget(key, entry);
-    });
-  };
-
-  /** A request whose headers arrived: its connection is busy until the answer ends. */
-  readonly request = (request: IncomingMessage, response: ServerResponse): void => {
-    const key = keyOf(request.socket);
-    const entry = key === undefined ? undefined : this.open.get(key);
-    if (key === undefined || entry === undefined) return;
-    entry.busy++;
-    response.once('close', () => {
-      entry.busy--;
-      if (entry.busy > 0 || this.open.get(key) !== entry) return;
-      this.open.delete(key); // waiting again: to the back of the line
-      this.open.set(key, entry);
-    });
-  };
-
-  /** No traffic for idleTimeoutMs (or past keepAliveTimeoutMs): close; a stalled answer is counted. */
-  readonly idle = (socket: Socket): void => {
-    const key = keyOf(socket);
-    if ((key === undefined ? undefined : this.open.get(key))?.busy) {
-      this.counts.stalled++;
-      this.warn(
-        'stalled',
-        `dashboard answers not read for connections.idleTimeoutMs (${this.limits.idleTimeoutMs} ms) were cut`,
-      );
-    }
-    socket.destroy();
-  };
-
-  /** A parse error or a request too slow: counted, then answered as Node answers it. */
-  readonly clientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      this.counts.timedOut++;
-      this.warn(
-        'timedOut',
-        `dashboard requests too slow were closed with 408 (connections.headersTimeoutMs ` +
-          `${this.limits.headersTimeoutMs}, requestTimeoutMs ${this.limits.requestTimeoutMs})`,
-      );
-    }
-    // As Node does without a listener: a status line, unless an answer already began here.
-    const answer = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (socket.writable && answer?.headersSent !== true) {
-      const status = CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? '400 Bad Request';
-      socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-    }
-    socket.destroy();
-  };
-
-  /** A TLS handshake past headersTimeoutMs (Node has closed the connection already): counted. */
-  readonly tlsClientError = (error: NodeJS.ErrnoException): void => {
-    if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') this.counts.timedOut++;
-  };
-
-  /** Closes the longest-waiting connection (of `client`, if given); false if all are busy. */
-  private evict(client: string | undefined): boolean {
-    for (const [key, entry] of this.open) {
-      if (entry.busy > 0 || (client !== undefined && entry.client !== client)) continue;
-      this.forget(key, entry);
-      entry.socket.destroy();
-      this.counts.evicted++;
-      this.warn(
-        'evicted',
-        `dashboard connections waiting for a request were closed to make room (connections.maxConnections ` +
-          `${this.limits.maxConnections}, maxConnectionsPerClient ${this.limits.maxConnectionsPerClient})`,
-      );
-      return true;
-    }
-    return false;
-  }
-
-  private forget(key: string, entry: Tracked): void {
-    this.open.delete(key);
-    const held = (this.perClient.get(entry.client) ?? 1) - 1;
-    if (held > 0) this.perClient.set(entry.client, held);
-    else this.perClient.delete(entry.client);
-  }
-
-  private warn(cause: keyof ConnectionGuard['counts'], message: string): void {
-    diagnostics.warnOnce('DLM_DASHBOARD_CONNECTIONS', cause, message);
-  }
-}
-
-function keyOf(socket: Socket): string | undefined {
-  return socket.remoteAddress === undefined ? undefined : `${socket.remoteAddress}|${socket.remotePort}`;
-}
-
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   const mode = authMode(options.auth);
-  const limits = connectionLimits(options.connections);
+  const limits = resolveConnectionLimits(
+    options.connections,
+    'dashboard',
+    (message) => new DashboardConfigError(message),
+  );
   const loopback = isLoopback(host);
   if (!loopback && mode === 'none' && options.allowUnauthenticated !== true) {
     throw new DashboardConfigError(
@@ -347,7 +100,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       }
     },
   });
-  const guard = new ConnectionGuard(limits);
+  const guard = new ConnectionGuard(limits, 'dashboard');
   const server = await new Promise<ServerType>((resolve, reject) => {
     const failed = (error: NodeJS.ErrnoException): void =>
       reject(
@@ -367,10 +120,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         // (a library must not change its host's globals), whose Response cannot answer HEAD.
         overrideGlobalObjects: false,
         serverOptions: {
-          headersTimeout: limits.headersTimeoutMs,
-          requestTimeout: limits.requestTimeoutMs,
-          keepAliveTimeout: limits.keepAliveTimeoutMs,
-          connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+          ...connectionServerOptions(limits),
           // A TLS handshake comes before any header: it gets the headers' time.
           ...(tls === undefined ? {} : { ...tls, handshakeTimeout: limits.headersTimeoutMs }),
         },
@@ -384,13 +134,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       },
     );
     started.once('error', failed);
-    const http = started as Server;
-    http.timeout = limits.idleTimeoutMs;
-    http.on('connection', guard.admit);
-    http.on('request', guard.request);
-    http.on('timeout', guard.idle);
-    http.on('clientError', guard.clientError);
-    http.on('tlsClientError', guard.tlsClientError);
+    guard.attach(started as Server);
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -374,6 +374,7 @@ export class MonitoringSystem {
         enabled: this.config.metrics.endpoint.enabled,
         running: this.metricsServer !== undefined,
         url: this.metricsServer?.url,
+        ...(this.metricsServer === undefined ? {} : { connections: this.metricsServer.stats() }),
       },
     };
   }

@@ -1,5 +1,10 @@
 // The shape of getMonitoringStatus(): each component's running state and figures.
-import type { AlertManagerStatus, LogAggregatorStats, MetricsCollectorStats } from '@datalineage/core';
+import type {
+  AlertManagerStatus,
+  ConnectionStats,
+  LogAggregatorStats,
+  MetricsCollectorStats,
+} from '@datalineage/core';
 import type { DashboardServer } from '@datalineage/dashboard';
 import type { ExporterStats, OtlpExportStats } from '@datalineage/exporters';
 
@@ -9,11 +14,11 @@ export interface ServerStatus {
   /** Where it listens, once running. */
   url: string | undefined;
   /**
-   * The dashboard's connections while it runs: open now, and refused, evicted (waiting for a
+   * The server's connections while it runs: open now, and refused, evicted (waiting for a
    * request, closed to make room), timed out (headers or body too slow) and stalled (answer not
    * read) since it started.
    */
-  connections?: ReturnType<DashboardServer['stats']>;
+  connections?: ConnectionStats;
   /** The dashboard's log searches while it runs: running now, and refused (too many at once) since it started. */
   searches?: ReturnType<DashboardServer['searches']>;
 }

@@ -1,7 +1,16 @@
 // Serving the scrape endpoint: a fetch-style handler (mountable in Hono or any Request/Response
-// server) and a standalone node:http server (default 127.0.0.1:9464/metrics).
+// server) and a standalone node:http server (default 127.0.0.1:9464/metrics), whose connections
+// are bounded as the dashboard's are (core's ConnectionGuard).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  ConnectionGuard,
+  type ConnectionLimits,
+  type ConnectionStats,
+  connectionServerOptions,
+  resolveConnectionLimits,
+} from '@datalineage/core';
+import { ExporterConfigError } from '../export/types.js';
 import type { PrometheusReader } from './reader.js';
 
 /** `(request) => Response` for frameworks built on the Fetch API, e.g. `app.get('/metrics', (c) => handler(c.req.raw))`. */
@@ -42,12 +51,16 @@ export interface MetricsServerOptions {
   port?: number;
   /** @default '/metrics' */
   path?: string;
+  /** Time limits and connection caps, as the dashboard's; each field has its own default. */
+  connections?: ConnectionLimits;
 }
 
 export interface MetricsServer {
   readonly url: string;
   readonly port: number;
   close(): Promise<void>;
+  /** Connections open, and what each connection bound did. */
+  stats(): ConnectionStats;
 }
 
 /** Start the standalone scrape endpoint; resolves once it listens, rejects if it cannot. */
@@ -57,7 +70,17 @@ export function startMetricsServer(
 ): Promise<MetricsServer> {
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/metrics';
-  const server: Server = createServer(createNodeMetricsListener(reader, path));
+  const limits = resolveConnectionLimits(
+    options.connections,
+    'metrics endpoint',
+    (message) => new ExporterConfigError('prometheus', 'connections', message),
+  );
+  const server: Server = createServer(
+    connectionServerOptions(limits),
+    createNodeMetricsListener(reader, path),
+  );
+  const guard = new ConnectionGuard(limits, 'metrics endpoint');
+  guard.attach(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 9464, host, () => {
@@ -72,6 +95,7 @@ export function startMetricsServer(
             server.close(() => done());
             server.closeAllConnections();
           }),
+        stats: () => guard.stats(),
       });
     });
   });
