@@ -29,8 +29,9 @@ export interface HttpRequest {
 
 /**
  * Sends one request. Resolves with any HTTP answer; rejects with an `ExportError` only when no
- * answer came (refused, reset, DNS), or with the signal's reason when it aborted. Redirects are
- * not followed: a 301/302 would turn a POST into a GET and lose the payload while looking fine.
+ * answer came (refused, reset, DNS), or with the signal's reason when it aborted, while reading
+ * the body too: the signal bounds the whole request. Redirects are not followed: a 301/302 would
+ * turn a POST into a GET and lose the payload while looking fine.
  * @param target how errors name the backend, e.g. `InfluxDB http://db:8086` (see `describeUrl`)
  */
 export async function request(
@@ -59,6 +60,9 @@ export async function request(
     });
   }
   const text = scrub(await readText(response, init.maxBodyBytes ?? 1 << 20), init.secrets ?? []);
+  // The signal cuts the body too (readText keeps what arrived): an answer cut by the time limit is
+  // the time limit, not a short answer.
+  if (signal.aborted) throw signal.reason ?? new ExportError(`${target}: request aborted`);
   return { status: response.status, headers: response.headers, text };
 }
 

@@ -15,6 +15,7 @@ import {
   type LogRecordExporter,
   type ReadableLogRecord,
 } from '@opentelemetry/sdk-logs';
+import { deadlineAgentFactory } from './deadline-agent.js';
 import {
   checkCount,
   checkEndpoint,
@@ -62,7 +63,9 @@ export interface OtlpLogExportOptions {
   /** Records per request, at most `maxQueueSize`. @default 512 */
   maxExportBatchSize?: number;
   /**
-   * Time limit of one export, retries included.
+   * Time limit of one export, retries included. Each HTTP request is also cut at its limit,
+   * connecting, sending and the whole answer together, so a backend that drips its answer cannot
+   * stretch it; the export then counts as failed (`timed out` in `stats().lastError`).
    * @default 10000; the HTTP request itself: OTEL_EXPORTER_OTLP_LOGS_TIMEOUT or OTEL_EXPORTER_OTLP_TIMEOUT when set
    */
   timeoutMillis?: number;
@@ -133,6 +136,8 @@ export class OtlpLogProcessor extends BatchLogRecordProcessor {
       // The exporter types compression as an enum it does not export; its values are these strings.
       ...(compression === undefined ? {} : { compression: compression as ExporterConfig['compression'] }),
       timeoutMillis: requestTimeout,
+      // OpenTelemetry's own limit is an idle timeout that a dripping backend resets byte by byte.
+      httpAgentOptions: deadlineAgentFactory(requestTimeout),
     };
     const exporter = protocol === 'http/json' ? new JsonLogExporter(config) : new ProtobufLogExporter(config);
     const recorder = new ExportStatsRecorder('logs', collectSecrets(headers, url, 'LOGS', env));

@@ -18,6 +18,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { ExporterConfigError } from '../export/types.js';
+import { deadlineAgentFactory } from './deadline-agent.js';
 import {
   checkEndpoint,
   checkExporterTimeout,
@@ -69,7 +70,9 @@ export interface OtlpMetricExportOptions {
    */
   exportIntervalMillis?: number;
   /**
-   * Time limit of one collect-and-export, retries included; at most `exportIntervalMillis`.
+   * Time limit of one collect-and-export, retries included; at most `exportIntervalMillis`. Each
+   * HTTP request is also cut at its limit, connecting, sending and the whole answer together, so a
+   * backend that drips its answer cannot stretch it; the export then counts as failed.
    * @default OTEL_METRIC_EXPORT_TIMEOUT, else 10000 (cut to the interval when that is shorter). The HTTP request itself: OTEL_EXPORTER_OTLP_METRICS_TIMEOUT or OTEL_EXPORTER_OTLP_TIMEOUT when set.
    */
   timeoutMillis?: number;
@@ -209,6 +212,8 @@ export class OtlpMetricReader extends PeriodicExportingMetricReader {
       // The exporter types compression as an enum it does not export; its values are these strings.
       ...(compression === undefined ? {} : { compression: compression as ExporterConfig['compression'] }),
       timeoutMillis: requestTimeout,
+      // OpenTelemetry's own limit is an idle timeout that a dripping backend resets byte by byte.
+      httpAgentOptions: deadlineAgentFactory(requestTimeout),
       temporalityPreference,
     };
     const exporter =

@@ -281,6 +281,10 @@ export class EmailChannel implements NotificationChannel {
       secure,
       requireTLS: requireTls,
       tls: { rejectUnauthorized },
+      // Closing destroys the socket, whether after the server took the message or when delivery's
+      // time limit aborts the send. nodemailer's default only ends our side and keeps reading for
+      // 5 s: a server that drips its replies held every aborted connection that long past the limit.
+      socketCloseTimeout: 0,
     };
     if (options.username !== undefined) {
       transport.auth = {
