@@ -6,8 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isSecretKey } from '@datalineage/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { runCli } from '../src/cli/main.js';
 import { expandValues } from '../src/cli/test-rules.js';
 import { loadConfig } from '../src/index.js';
@@ -140,6 +141,25 @@ describe('print-config', () => {
     expect(printed.monitoring).toMatchObject({
       alerts: { channels: [{ url: 'https://hooks.example.com/[REDACTED]' }] },
     });
+  });
+});
+
+describe('print-config and the configuration errors', () => {
+  it('share one definition of a secret key (isSecretKey in @datalineage/core)', async () => {
+    const keys = ['smtp_password', 'passphrase', 'api_key', 'private_key', 'cookie', 'client_secret', 'user'];
+    const channel = Object.fromEntries(keys.map((key, i) => [key, `value-${i}-S3cret`]));
+    const source = file(
+      'shared.yaml',
+      stringify({ monitoring: { alerts: { channels: [{ type: 'webhook', ...channel }] } } }),
+    );
+    const result = await run(['print-config', source]);
+    expect(result.code).toBe(0);
+    const printed = parse(result.out) as { monitoring: { alerts: { channels: Record<string, unknown>[] } } };
+    const shown = printed.monitoring.alerts.channels[0] ?? {};
+    for (const key of keys) {
+      expect(shown[key], key).toBe(isSecretKey(key) ? '[REDACTED]' : channel[key]);
+    }
+    expect(isSecretKey('user')).toBe(false);
   });
 });
 

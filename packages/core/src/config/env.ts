@@ -1,5 +1,6 @@
 // The environment variables the configuration honours (the guide's DATALINEAGE_* ones plus
 // OpenTelemetry's OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES), and their translation into a layer.
+import { preview } from './keys.js';
 import { deepFreeze } from './schema.js';
 
 /** One environment variable the configuration reads; the table is data so docs can be generated. */
@@ -179,7 +180,7 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
       problems.push({
         path: variable.path,
         variable: variable.name,
-        message: `expected ${expected}, got ${JSON.stringify(raw)}`,
+        message: `expected ${expected}, got ${preview(raw)}`,
       });
       continue;
     }
@@ -217,15 +218,15 @@ export function parseResourceAttributes(raw: string): Record<string, string> | s
     if (entry.trim() === '') continue;
     const parts = entry.split('=');
     if (parts.length !== 2) {
-      return `expected key=value pairs separated by commas (percent-encode "," and "=" inside them), got ${JSON.stringify(entry)}`;
+      return `expected key=value pairs separated by commas (percent-encode "," and "=" inside them), got ${preview(entry)}`;
     }
     const key = parts[0]!.trim();
     const value = parts[1]!.trim();
-    if (key === '') return `empty attribute key in ${JSON.stringify(entry)}`;
+    if (key === '') return `empty attribute key in ${preview(entry)}`;
     try {
       entries.push([decodeURIComponent(key), decodeURIComponent(value)]);
     } catch {
-      return `invalid percent-encoding in ${JSON.stringify(entry)}`;
+      return `invalid percent-encoding in ${preview(entry)}`;
     }
   }
   return Object.fromEntries(entries);

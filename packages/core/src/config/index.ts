@@ -3,6 +3,7 @@ export type { EnvironmentVariable } from './env.js';
 export { ENVIRONMENT_VARIABLES } from './env.js';
 export type { ConfigIssue, ConfigSource } from './errors.js';
 export { ConfigError } from './errors.js';
+export { isSecretKey, maskUrlCredentials } from './keys.js';
 export type { LoadConfigOptions } from './load.js';
 export { loadConfig, parseConfig } from './load.js';
 export type {

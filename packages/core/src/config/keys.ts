@@ -121,7 +121,7 @@ export function normalizeKeys(input: unknown, shape: Shape = CONFIG_SHAPE): Norm
         if (!isDeepStrictEqual(first.value, child)) {
           problems.push({
             path: [...path, first.key],
-            message: `"${first.key}" and "${key}" are the same option, set to different values (${preview(first.value)} and ${preview(child)}); keep one`,
+            message: `"${first.key}" and "${key}" are the same option, set to different values (${describeValue(first.value, [...path, key])} and ${describeValue(child, [...path, key])}); keep one`,
           });
         }
         continue;
@@ -158,11 +158,13 @@ function remember(parent: Spelling, canonical: PathSegment, spelling: PathSegmen
 }
 
 function unknownKeyMessage(key: string, spellings: ReadonlyMap<string, string>): string {
-  const suggestion = closest(key, [...spellings.keys()]);
-  if (suggestion !== undefined) return `unknown key "${key}" — did you mean "${suggestion}"?`;
+  const shown = cut(key, KEY_LENGTH);
+  // A key far longer than any option is no typo of one (and comparing it would cost its length).
+  const suggestion = key.length > KEY_LENGTH ? undefined : closest(key, [...spellings.keys()]);
+  if (suggestion !== undefined) return `unknown key "${shown}" — did you mean "${suggestion}"?`;
   const style = key.includes('_') ? snakeCase : (k: string) => k;
   const known = [...new Set(spellings.values())].map(style);
-  return `unknown key "${key}" (known keys: ${known.join(', ')})`;
+  return `unknown key "${shown}" (known keys: ${known.join(', ')})`;
 }
 
 /** The candidate nearest to `key`, if near enough to be a typo rather than a different word. */
@@ -206,23 +208,126 @@ function editDistance(a: string, b: string): number {
   return d[rows * cols - 1]!;
 }
 
-/** A short rendering of a user's value for messages. */
+/** A short rendering of a user's value for messages; see {@link describeValue} for one with a path. */
 export function preview(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return JSON.stringify(cut(value, 60));
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object' && value !== null) return 'an object';
   return String(value);
 }
 
-/** `metrics.histogram_buckets[3]`, `resource_attributes["service.name"]`. */
+/** `text` cut to `length` characters, with `...` when something was left out. */
+export function cut(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, length - 3)}...` : text;
+}
+
+/** Longest key quoted in a message or a path; a longer one is data, not a typo. */
+const KEY_LENGTH = 40;
+
+/** `metrics.histogram_buckets[3]`, `resource_attributes["service.name"]`; long keys are cut. */
 export function formatPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const segment of path) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(segment) && segment.length <= KEY_LENGTH)
+      out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(cut(segment, KEY_LENGTH))}]`;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: the one definition of which values are never shown, used by error messages here and
+// by the command line's print-config.
+
+/** Names of keys whose values are secrets, in either spelling, at any depth. */
+const SECRET_KEY =
+  /pass(word|phrase)?|token|secret|api_?key|authori[sz]ation|credential|private_?key|cookie/i;
+
+/**
+ * Whether the value of a key with this name is a secret (a password, token, secret, API key,
+ * authorization, credential, private key or cookie), whatever its spelling or nesting.
+ * @example isSecretKey('api_key') // true
+ */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/** Maps whose every value is a secret whatever its key: HTTP headers carry API keys and tokens. */
+const SECRET_MAPS: ReadonlySet<string> = new Set(['headers']);
+
+/** Whether the value at `path` is a secret: under a secret key, or in (or as) a `headers` map. */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.some(
+    (segment) => typeof segment === 'string' && (isSecretKey(segment) || SECRET_MAPS.has(segment)),
+  );
+}
+
+/** Keys whose values are URLs, which carry credentials in their userinfo or query. */
+const URL_KEY = /url$/i;
+
+const REDACTED = 'REDACTED';
+
+/**
+ * A URL for messages and printouts: its userinfo, every query value and its fragment replaced by
+ * `REDACTED`; scheme, host and path kept so a mistake can still be seen. Text that does not parse
+ * as a URL is masked the same way by its shape (`user:pw@` before the host, `?k=v` values).
+ * @example maskUrlCredentials('http://u:pw@host/p?token=abc') // 'http://REDACTED@host/p?token=REDACTED'
+ */
+export function maskUrlCredentials(url: string): string {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  // Only http(s) URLs are masked through the URL API: `admin:pw@host` parses too, as scheme
+  // `admin:` with an opaque path, which the API would keep whole.
+  if (parsed !== undefined && (parsed.protocol === 'http:' || parsed.protocol === 'https:')) {
+    // Nothing to hide: shown as written (URL's href would add a trailing slash to a bare host).
+    if (parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '')
+      return url;
+    if (parsed.username !== '' || parsed.password !== '') {
+      parsed.username = REDACTED;
+      parsed.password = '';
+    }
+    for (const name of new Set(parsed.searchParams.keys())) parsed.searchParams.set(name, REDACTED);
+    // A fragment can carry a token too (OAuth's implicit flow puts access_token there).
+    if (parsed.hash !== '') parsed.hash = REDACTED;
+    return parsed.href;
+  }
+  // Anything else by its shape: everything between the scheme (`http//` mistyped too) and the last
+  // `@` before the query may be userinfo; query and fragment values may be tokens.
+  const scheme = /^[A-Za-z][\w+.-]*:?\/\//.exec(url)?.[0].length ?? 0;
+  const query = url.search(/[?#]/);
+  const at = (query === -1 ? url : url.slice(0, query)).lastIndexOf('@');
+  const masked = at < scheme ? url : `${url.slice(0, scheme)}${REDACTED}${url.slice(at)}`;
+  return masked.replace(/([?&#][^=&#]*=)[^&#]*/g, `$1${REDACTED}`);
+}
+
+/**
+ * A user's value for a message about `path`: a secret only by its type (`a number`), a URL with
+ * its credentials masked, anything else as {@link preview} shows it.
+ */
+export function describeValue(value: unknown, path: readonly PropertyKey[]): string {
+  if (isSecretPath(path)) return typeName(value);
+  const key = path.at(-1);
+  if (typeof value === 'string' && typeof key === 'string' && URL_KEY.test(key)) {
+    return preview(maskUrlCredentials(value));
+  }
+  return preview(value);
+}
+
+/** What a value is, without what it says. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+    case 'bigint':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    default:
+      return value instanceof Date ? 'a date' : 'an object';
+  }
 }

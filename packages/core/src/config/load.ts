@@ -1,18 +1,21 @@
 // Builds the configuration from its sources — defaults < YAML file < code < environment — and
 // validates each source on its own, so every problem is reported against the place that holds it.
-import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
 import type * as z from 'zod';
 import { type EnvironmentLayer, readEnvironment } from './env.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { readConfigText } from './file.js';
 import {
   CONFIG_SHAPE,
+  cut,
+  describeValue,
   formatPath,
   isPlainObject,
   normalizeKeys,
   type PathSegment,
   preview,
   type Shape,
+  typeName,
 } from './keys.js';
 import {
   deepFreeze,
@@ -20,6 +23,7 @@ import {
   type MonitoringConfigInput,
   monitoringConfigSchema,
 } from './schema.js';
+import { parseConfigYaml } from './yaml.js';
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -110,6 +114,11 @@ function checkInput(
   for (const issue of checked.error?.issues ?? []) {
     problems.push({ path: normalized.userPath(issue.path), message: describeIssue(issue) });
   }
+  // A file's problems are capped: one with thousands of unknown keys is not made a message of them.
+  if (source === 'file' && problems.length > MAX_FILE_ISSUES) {
+    const left = problems.length - MAX_FILE_ISSUES;
+    problems.splice(MAX_FILE_ISSUES, left, { path: [], message: `and ${left} more problems` });
+  }
   const issues = problems.map((problem): ConfigIssue => {
     const origin = locate(problem.path);
     const issue = { path: formatPath(problem.path), message: problem.message, source };
@@ -167,54 +176,81 @@ interface FileLayer {
   readonly issues: ConfigIssue[];
 }
 
+/** Problems reported of one file at most; the rest are counted. */
+const MAX_FILE_ISSUES = 100;
+
 function readFileLayer(path: string, namedBy: string): FileLayer {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'file not found'
-        : `cannot read the file (${code ?? (error instanceof Error ? error.message : String(error))})`;
-    return { value: undefined, issues: [fileIssue(path, `${reason}; it was named by ${namedBy}`)] };
+  const read = readConfigText(path);
+  if ('problem' in read) {
+    return { value: undefined, issues: [fileIssue(path, `${read.problem}; it was named by ${namedBy}`)] };
   }
 
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (document.errors.length > 0) {
-    const issues = document.errors.map((error) => {
-      const { line, col } = lines.linePos(error.pos[0]);
-      return fileIssue(`${path}:${line}:${col}`, `YAML syntax error: ${error.message.split('\n')[0]}`);
+  const parsed = parseConfigYaml(read.text);
+  if ('problems' in parsed) {
+    const issues = parsed.problems.slice(0, MAX_FILE_ISSUES).map((problem) => {
+      if (problem.offset === undefined) return fileIssue(path, problem.message);
+      const { line, col } = parsed.lines.linePos(problem.offset);
+      return fileIssue(`${path}:${line}:${col}`, problem.message);
     });
+    const left = parsed.problems.length - issues.length;
+    if (left > 0) issues.push(fileIssue(path, `and ${left} more YAML problems`));
     return { value: undefined, issues };
   }
 
-  let root: unknown = document.toJS() ?? {};
+  const { document, lines } = parsed;
+  let root: unknown = parsed.value ?? {};
   let prefix: PathSegment[] = [];
   const issues: ConfigIssue[] = [];
+  // Nothing of a file that is not a monitoring configuration is quoted: it may be any file at all.
+  if (!isPlainObject(root)) {
+    issues.push(fileIssue(path, `expected a mapping of configuration options, got ${typeName(root)}`));
+    return { value: undefined, issues };
+  }
   // The guide's file wraps everything in `monitoring:`; a file without the wrapper is accepted too.
-  if (isPlainObject(root) && 'monitoring' in root) {
+  if ('monitoring' in root) {
     const { monitoring, ...siblings } = root;
-    for (const key of Object.keys(siblings)) {
+    for (const key of Object.keys(siblings).slice(0, MAX_FILE_ISSUES)) {
       issues.push({
-        path: key,
+        path: formatPath([key]),
         source: 'file',
         origin: locate(document.contents, [key], path, lines),
-        message: `unknown key "${key}" beside "monitoring"; options go under monitoring:`,
+        message: `unknown key "${cut(key, 40)}" beside "monitoring"; options go under monitoring:`,
       });
     }
     root = monitoring ?? {};
     prefix = ['monitoring'];
-  }
-  if (!isPlainObject(root)) {
-    issues.push(fileIssue(path, `expected a mapping of configuration options, got ${preview(root)}`));
+    if (!isPlainObject(root)) {
+      issues.push(
+        fileIssue(
+          path,
+          `expected a mapping of configuration options under monitoring:, got ${typeName(root)}`,
+        ),
+      );
+      return { value: undefined, issues };
+    }
+  } else if (!isMonitoringConfiguration(root)) {
+    const count = Object.keys(root).length;
+    issues.push(
+      fileIssue(
+        path,
+        `not a monitoring configuration: none of its ${count} top-level keys is a configuration option ` +
+          '(such as dashboard, metrics, alerts, logs or exporters, optionally under monitoring:)',
+      ),
+    );
     return { value: undefined, issues };
   }
   const checked = checkInput(root, 'file', (at) =>
     locate(document.contents, [...prefix, ...at], path, lines),
   );
   return { value: checked.value, issues: [...issues, ...checked.issues] };
+}
+
+/** An empty mapping, or one with at least one known top-level key: the rest may be typos. */
+function isMonitoringConfiguration(root: Record<string, unknown>): boolean {
+  const shape = CONFIG_SHAPE;
+  if (shape.kind !== 'object') return true;
+  const keys = Object.keys(root);
+  return keys.length === 0 || keys.some((key) => shape.spellings.has(key));
 }
 
 function fileIssue(origin: string, message: string): ConfigIssue {
@@ -269,15 +305,25 @@ function variableFor(
   return undefined;
 }
 
-/** zod's issue as one short sentence that names the bad value. */
+/**
+ * zod's issue as one short sentence that names the bad value — a secret's only by its type, a
+ * URL's with its credentials masked — and, for an upper bound, the reason the schema gives for it.
+ */
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const got = `got ${preview(issue.input)}`;
+  const got = `got ${describeValue(issue.input, issue.path)}`;
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, ${got}`;
     case 'too_small':
     case 'too_big': {
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      // The schema's upper bounds carry their reason as the message; zod's own start "Too big".
+      const why =
+        issue.code === 'too_big' && !issue.message.startsWith('Too big') ? ` (${issue.message})` : '';
+      if (issue.origin === 'array' && issue.code === 'too_big') {
+        const count = Array.isArray(issue.input) ? `, got ${issue.input.length}` : '';
+        return `must have at most ${bound} items${why}${count}`;
+      }
       if (issue.origin === 'array' || issue.origin === 'string') {
         return Number(bound) === 1 && issue.code === 'too_small' ? 'must not be empty' : issue.message;
       }
@@ -289,7 +335,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
           : issue.inclusive
             ? 'at most'
             : 'less than';
-      return `must be ${relation} ${bound}, ${got}`;
+      return `must be ${relation} ${bound}${why}, ${got}`;
     }
     case 'invalid_value':
       return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}, ${got}`;

@@ -37,19 +37,20 @@ export interface DashboardConfig {
   readonly debug: boolean;
   /**
    * Seconds between the page's polls when live updates (Server-Sent Events) are not available;
-   * must be > 0.
+   * > 0 and at most 86400 (a day).
    * @default 30
    */
   readonly autoRefresh: number;
   /**
-   * Points kept per chart; an integer ≥ 2 because a line needs two points.
+   * Points kept per chart; an integer ≥ 2 because a line needs two points, and at most 10000
+   * because every series keeps them in memory and sends them to each browser.
    * @default 100
    */
   readonly maxDataPoints: number;
   /** The page's theme; each browser's switch overrides it. @default 'dark' */
   readonly theme: 'dark' | 'light';
   /**
-   * Seconds between samples of the charts' history; must be > 0.
+   * Seconds between samples of the charts' history; > 0 and at most 86400 (a day).
    * @default 5
    */
   readonly sampleInterval: number;
@@ -83,12 +84,13 @@ export interface DashboardAuthConfig {
 /** Summaries: quantiles over a sliding time window. */
 export interface SummaryConfig {
   /**
-   * Quantiles to report, each strictly between 0 and 1, strictly increasing.
+   * Quantiles to report, each strictly between 0 and 1, strictly increasing; 1 to 64 of them.
    * @default [0.5, 0.9, 0.95, 0.99]
    */
   readonly quantiles: readonly number[];
   /**
-   * The quantiles cover roughly the last `maxAgeSeconds` of observations (prom-client semantics).
+   * The quantiles cover roughly the last `maxAgeSeconds` of observations (prom-client semantics);
+   * > 0 and at most 604800 (a week).
    * @default 600
    */
   readonly maxAgeSeconds: number;
@@ -112,7 +114,8 @@ export interface MetricsEndpointConfig {
   /** Interface the endpoint listens on. @default '127.0.0.1' */
   readonly host: string;
   /**
-   * 9464 is OpenTelemetry's Prometheus exporter port, so existing scrape configs keep working.
+   * TCP port, 0–65535; 9464 is OpenTelemetry's Prometheus exporter port, so existing scrape
+   * configs keep working.
    * @default 9464
    */
   readonly port: number;
@@ -130,40 +133,42 @@ export interface MetricsConfig {
   /**
    * Seconds of history the dashboard's charts keep at most (they also keep at most
    * `dashboard.max_data_points` samples per series); 0 leaves only that bound. Alert rules keep
-   * what their evaluation periods need, whatever this says. ≥ 0.
+   * what their evaluation periods need, whatever this says. ≥ 0 and at most 2592000 (30 days).
    * @default 3600
    */
   readonly retentionPeriod: number;
   /**
-   * Cap on the total number of series across all metrics (an integer ≥ 1), so a label explosion
-   * cannot exhaust memory.
+   * Cap on the total number of series across all metrics (an integer from 1 to 1000000), so a
+   * label explosion cannot exhaust memory.
    * @default 100000
    */
   readonly maxMetrics: number;
   /**
-   * Seconds between sweeps of idle series; must be > 0.
+   * Seconds between sweeps of idle series; > 0 and at most 86400 (a day).
    * @default 300
    */
   readonly cleanupInterval: number;
   /**
    * Accepted for files written for the Python original, and ignored: the SDK aggregates when
-   * metrics are collected (summaries over their sliding window), not on a timer. Must be > 0.
+   * metrics are collected (summaries over their sliding window), not on a timer. > 0 and at most
+   * 86400.
    * @default 60
    */
   readonly aggregationInterval: number;
   /**
-   * Series one metric may hold (an integer ≥ 1) before new label sets go to its one overflow
-   * series, as OpenTelemetry does.
+   * Series one metric may hold (an integer from 1 to 1000000) before new label sets go to its one
+   * overflow series, as OpenTelemetry does.
    * @default 2000
    */
   readonly cardinalityLimit: number;
   /**
-   * Seconds after which a series that has not been updated is dropped; 0 turns expiry off.
+   * Seconds after which a series that has not been updated is dropped; 0 turns expiry off; at
+   * most 2592000 (30 days).
    * @default 0
    */
   readonly idleSeriesExpiry: number;
   /**
-   * Default histogram bucket upper bounds in seconds: finite, strictly increasing, non-empty.
+   * Default histogram bucket upper bounds in seconds: finite, strictly increasing, 1 to 256 of them.
    * @default [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] (prom-client's defaults)
    * @example [0.1, 0.5, 1, 5]
    */
@@ -185,25 +190,26 @@ export interface AlertsConfig {
   /** Evaluate alert rules; off, rules are kept but never evaluated. @default true */
   readonly enabled: boolean;
   /**
-   * Seconds between rule evaluations; must be > 0.
+   * Seconds between rule evaluations; > 0 and at most 86400 (a day).
    * @default 60
    */
   readonly evaluationInterval: number;
   /**
    * Seconds a condition must hold before the alert fires, against flapping, for rules from this
-   * file that set none (`addRule()` in code defaults to 60); ≥ 0.
+   * file that set none (`addRule()` in code defaults to 60); 0 to 604800 (a week).
    * @default 120
    */
   readonly minDuration: number;
   /**
-   * Minimum seconds between two notifications of the same alert; ≥ 0.
+   * Minimum seconds between two notifications of the same alert; 0 to 31536000 (a year, which
+   * already means "never repeat").
    * @default 3600
    */
   readonly maxFrequency: number;
   /**
    * Seconds a firing alert whose data stopped stays firing before it resolves (Alertmanager's
-   * `resolve_timeout`), so a scrape gap or a restart sends no false all-clear; ≥ 0. A condition
-   * evaluated false resolves at once, or after the rule's `keep_firing_for`.
+   * `resolve_timeout`), so a scrape gap or a restart sends no false all-clear; 0 to 604800 (a
+   * week). A condition evaluated false resolves at once, or after the rule's `keep_firing_for`.
    * @default 300
    */
   readonly resolveTimeout: number;
@@ -213,12 +219,12 @@ export interface AlertsConfig {
    */
   readonly groupBy: readonly string[];
   /**
-   * Seconds to wait before the first notice of a new group, gathering its alerts.
+   * Seconds to wait before the first notice of a new group, gathering its alerts; 0 to 604800.
    * @default 30
    */
   readonly groupWait: number;
   /**
-   * Seconds between notices about changes in a group.
+   * Seconds between notices about changes in a group; 0 to 604800.
    * @default 300
    */
   readonly groupInterval: number;
@@ -235,16 +241,16 @@ export interface AlertsConfig {
    * once; those channels then only get escalations.
    */
   readonly escalation?: {
-    /** Seconds an alert fires unacknowledged before it is escalated. @default 900 */
+    /** Seconds an alert fires unacknowledged before it is escalated; 0 to 604800. @default 900 */
     readonly after: number;
     /** Names of the channels escalations go to (from `channels`). */
     readonly channels: readonly string[];
   };
   /** Per-notification delivery: time limit per attempt (seconds) and retries. */
   readonly delivery: {
-    /** Seconds one delivery attempt may take. @default 10 */
+    /** Seconds one delivery attempt may take; > 0 and at most 3600. @default 10 */
     readonly timeout: number;
-    /** Attempts after a failed one, with backoff. @default 3 */
+    /** Attempts after a failed one, with backoff; 0 to 100. @default 3 */
     readonly retries: number;
   };
   /**
@@ -271,8 +277,20 @@ export interface AlertRuleConfig {
   /** critical, high, medium, low, info */
   readonly severity?: string;
   readonly description?: string;
+  /**
+   * Seconds of samples the aggregation covers, the window (now − period, now]; > 0 and at most
+   * 604800 (a week).
+   */
   readonly evaluationPeriod?: number;
+  /**
+   * Seconds the condition must hold before the alert fires (pending until then); 0 fires at once;
+   * at most 604800 (a week).
+   */
   readonly minDuration?: number;
+  /**
+   * Seconds a firing alert keeps firing after its condition stopped holding (or its data stopped),
+   * so that a value hovering at the threshold does not flap; 0 to 604800 (a week).
+   */
   readonly keepFiringFor?: number;
   /** last, avg, min, max, sum, count, rate, increase, p50 … p99.9 */
   readonly aggregation?: string;
@@ -289,28 +307,30 @@ export interface LogsConfig {
   /** Keep logs at all; off, `addLog()` and emitted records are ignored. @default true */
   readonly enabled: boolean;
   /**
-   * Entries kept in memory (an integer ≥ 1); the oldest go first.
+   * Entries kept in memory (an integer from 1 to 10000000: each keeps ~127 bytes plus its text);
+   * the oldest go first.
    * @default 1000000
    */
   readonly maxEntries: number;
   /**
-   * Days an entry is kept; must be > 0.
+   * Days an entry is kept; > 0 and at most 3650 (ten years).
    * @default 30
    */
   readonly retentionDays: number;
   /**
-   * Lines waiting in the OTLP log export queue (`logs.otlp`), an integer ≥ 1; past it that export
-   * drops the line, counted. The store is written as each line is logged and never waits here.
+   * Lines waiting in the OTLP log export queue (`logs.otlp`), an integer from 1 to 1000000; past it
+   * that export drops the line, counted. The store is written as each line is logged and never
+   * waits here.
    * @default 10000
    */
   readonly processingQueueSize: number;
   /**
-   * Seconds between retention sweeps; must be > 0.
+   * Seconds between retention sweeps; > 0 and at most 86400 (a day).
    * @default 3600
    */
   readonly cleanupInterval: number;
   /**
-   * Longest message kept, in UTF-8 bytes (≥ 64); longer ones are cut with a marker.
+   * Longest message kept, in UTF-8 bytes (64 to 1048576); longer ones are cut with a marker.
    * @default 65536
    */
   readonly maxMessageBytes: number;
@@ -321,7 +341,7 @@ export interface LogsConfig {
   /** Shipping logs over OTLP/HTTP. */
   readonly otlp: LogsOtlpConfig;
   /**
-   * Milliseconds one search may run before it stops and says so.
+   * Milliseconds one search may run before it stops and says so; 1 to 60000.
    * @default 2000
    */
   readonly searchTimeBudgetMs: number;
@@ -388,7 +408,7 @@ export interface LogsOtlpConfig {
   /** `gzip` or `none`. @default undefined (OTEL_EXPORTER_OTLP_COMPRESSION, else none) */
   readonly compression?: 'gzip' | 'none';
   /**
-   * Milliseconds between batch exports.
+   * Milliseconds between batch exports; 1 to 86400000 (a day).
    * @default 1000
    */
   readonly exportIntervalMillis: number;
@@ -397,22 +417,23 @@ export interface LogsOtlpConfig {
 /** How an exporter is run by the exporter manager; every exporter section has these keys. */
 export interface ExportRunConfig {
   /**
-   * Seconds between exports; must be > 0.
+   * Seconds between exports; > 0 and at most 86400 (a day).
    * @default 15 (Pushgateway, InfluxDB), 5 (Elasticsearch)
    */
   readonly interval: number;
   /**
-   * Items (points, documents) per request; ≥ 1.
+   * Items (points, documents) per request; 1 to 1000000.
    * @default 5000
    */
   readonly batchSize: number;
   /**
-   * Seconds one request may take before it is aborted and retried; must be > 0.
+   * Seconds one request may take before it is aborted and retried; > 0 and at most 3600.
    * @default 10
    */
   readonly timeout: number;
   /**
-   * Items waiting while the backend is unreachable; past it the oldest are dropped and counted.
+   * Items waiting while the backend is unreachable (1 to 10000000); past it the oldest are dropped
+   * and counted.
    * @default 100000
    */
   readonly maxQueueSize: number;
@@ -521,9 +542,12 @@ export interface OtlpExporterConfig {
   readonly headers: Readonly<Record<string, string>>;
   /** `gzip` or `none`. @default undefined (OTEL_EXPORTER_OTLP_COMPRESSION, else none) */
   readonly compression?: 'gzip' | 'none';
-  /** Seconds between exports; must be > 0. @default 60 */
+  /** Seconds between exports; > 0 and at most 86400 (a day). @default 60 */
   readonly interval: number;
-  /** Seconds one export may take (at most `interval`: exports never overlap); must be > 0. @default 10 */
+  /**
+   * Seconds one export may take (at most `interval`: exports never overlap); > 0 and at most 3600.
+   * @default 10
+   */
   readonly timeout: number;
 }
 
@@ -562,8 +586,8 @@ export interface MonitoringConfig {
   readonly handleSignals: boolean;
   /**
    * Seconds `stop()` — and so a SIGTERM or SIGINT — may take to deliver what is queued: pending
-   * notifications, the OTLP log batch, every exporter's queue. What is still queued then is dropped
-   * and counted (`shutdown` in the exporters' drops), and the process goes.
+   * notifications, the OTLP log batch, every exporter's queue; > 0 and at most 3600. What is still
+   * queued then is dropped and counted (`shutdown` in the exporters' drops), and the process goes.
    * @default 10
    */
   readonly shutdownTimeout: number;
@@ -595,6 +619,39 @@ export type DeepPartial<T> = T extends readonly unknown[]
  */
 export type MonitoringConfigInput = DeepPartial<MonitoringConfig>;
 
+// Every number has an upper bound as well as a lower one, so a hostile or mistyped value fails
+// here, at setup, rather than later as a timer that fires at once, an allocation that aborts the
+// process or a queue that exhausts memory. Each bound carries its reason, quoted when it bites
+// (`must be at most 10000000 (…), got 10000000000000`); docs/security.md lists them.
+
+/** An upper bound and why it is there. */
+interface Limit {
+  readonly max: number;
+  readonly why: string;
+}
+
+const DAY = 86_400;
+/** Periods of timers, in seconds. */
+const PERIOD: Limit = {
+  max: DAY,
+  why: 'a period longer than a day is no schedule at all, and timers take at most 2^31-1 ms',
+};
+/** How long one attempt (a request, a notification, a stop) may take, in seconds. */
+const ATTEMPT: Limit = { max: 3600, why: 'an attempt that takes longer than an hour is a hung one' };
+/** How long an alert waits or holds, in seconds. */
+const ALERT_TIME: Limit = { max: 7 * DAY, why: 'an alert timed in more than a week alerts no one' };
+/** History kept in process memory, in seconds. */
+const HISTORY: Limit = {
+  max: 30 * DAY,
+  why: 'history is kept in process memory; keep longer history in Prometheus',
+};
+
+/** Series held by the collector. */
+const SERIES: Limit = {
+  max: 1_000_000,
+  why: 'each series keeps ~500 bytes in the collector and a line in every scrape; more would exhaust memory',
+};
+
 // Small builders keep the rules readable next to the keys they constrain.
 
 // `prefault({})` runs `{}` through the section, so a missing section gets its keys' defaults; every
@@ -603,9 +660,13 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T) => {
   const object = z.strictObject(shape);
   return object.prefault({} as z.input<typeof object>);
 };
-const positive = (value: number) => z.number().gt(0).default(value);
-const nonNegative = (value: number) => z.number().min(0).default(value);
-const atLeast = (min: number, value: number) => z.int().min(min).default(value);
+const positive = (value: number, limit: Limit) => z.number().gt(0).max(limit.max, limit.why).default(value);
+const nonNegative = (value: number, limit: Limit) =>
+  z.number().min(0).max(limit.max, limit.why).default(value);
+const atLeast = (min: number, value: number, limit: Limit) =>
+  z.int().min(min).max(limit.max, limit.why).default(value);
+/** A list of at most `limit.max` items. */
+const upTo = <T extends z.ZodType>(element: T, limit: Limit) => z.array(element).max(limit.max, limit.why);
 // 0 asks the OS for a free port (tests, side-by-side instances); the status reports the real one.
 const port = (value: number) => z.int().min(0).max(65535).default(value);
 // Not z.httpUrl(): it demands a dotted domain name and so rejects the guide's http://localhost:9091.
@@ -630,10 +691,16 @@ const strictlyIncreasing = (values: readonly number[], ctx: z.core.$RefinementCt
 
 /** The exporter manager's keys, shared by every exporter section. */
 const exportRun = (interval: number) => ({
-  interval: z.number().gt(0).max(86_400).default(interval),
-  batchSize: z.int().min(1).max(1_000_000).default(5000),
-  timeout: z.number().gt(0).max(3600).default(10),
-  maxQueueSize: z.int().min(1).max(100_000_000).default(100_000),
+  interval: positive(interval, PERIOD),
+  batchSize: atLeast(1, 5000, {
+    max: 1_000_000,
+    why: 'one request carries the batch; a larger body is refused by the backends',
+  }),
+  timeout: positive(10, ATTEMPT),
+  maxQueueSize: atLeast(1, 100_000, {
+    max: 10_000_000,
+    why: 'each queued item is held in memory until sent; more would exhaust memory',
+  }),
 });
 
 /** prom-client's default buckets (seconds). */
@@ -644,7 +711,10 @@ export const monitoringConfigSchema = z.strictObject({
   serviceName: z.string().min(1).default('datalineage'),
   resourceAttributes: stringRecord(),
   handleSignals: z.boolean().default(true),
-  shutdownTimeout: z.number().gt(0).max(3600).default(10),
+  shutdownTimeout: positive(10, {
+    max: 3600,
+    why: 'a stop that takes longer than an hour is a hung one; orchestrators kill long before',
+  }),
   diagnostics: section({
     level: z.enum(['none', 'error', 'warn', 'info', 'debug']).default('error'),
   }),
@@ -653,10 +723,13 @@ export const monitoringConfigSchema = z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),
     port: port(8080),
     debug: z.boolean().default(false),
-    autoRefresh: positive(30),
-    maxDataPoints: atLeast(2, 100),
+    autoRefresh: positive(30, PERIOD),
+    maxDataPoints: atLeast(2, 100, {
+      max: 10_000,
+      why: 'each chart series keeps this many samples in memory and sends them to every browser',
+    }),
     theme: z.enum(['dark', 'light']).default('dark'),
-    sampleInterval: positive(5),
+    sampleInterval: positive(5, PERIOD),
     auth: section({
       username: z.string().min(1).optional(),
       password: z.string().min(1).optional(),
@@ -694,25 +767,35 @@ export const monitoringConfigSchema = z.strictObject({
   metrics: section({
     enabled: z.boolean().default(true),
     runtime: z.boolean().default(true),
-    retentionPeriod: nonNegative(3600),
-    maxMetrics: atLeast(1, 100_000),
-    cleanupInterval: positive(300),
-    aggregationInterval: positive(60),
-    cardinalityLimit: atLeast(1, 2000),
-    idleSeriesExpiry: nonNegative(0),
-    histogramBuckets: z
-      .array(z.number())
+    retentionPeriod: nonNegative(3600, HISTORY),
+    maxMetrics: atLeast(1, 100_000, SERIES),
+    cleanupInterval: positive(300, PERIOD),
+    aggregationInterval: positive(60, PERIOD),
+    cardinalityLimit: atLeast(1, 2000, SERIES),
+    idleSeriesExpiry: nonNegative(0, {
+      max: 30 * DAY,
+      why: 'a series idle for a month is gone; 0 keeps series for good',
+    }),
+    histogramBuckets: upTo(z.number(), {
+      max: 256,
+      why: 'each histogram series keeps a count per bucket, and every scrape writes a line per bucket',
+    })
       .min(1)
       .superRefine(strictlyIncreasing)
       .default(() => [...DEFAULT_BUCKETS]),
     summary: section({
-      quantiles: z
-        .array(z.number().gt(0).lt(1))
+      quantiles: upTo(z.number().gt(0).lt(1), {
+        max: 64,
+        why: 'every scrape computes and writes each quantile of every summary series',
+      })
         .min(1)
         .superRefine(strictlyIncreasing)
         .default(() => [0.5, 0.9, 0.95, 0.99]),
-      maxAgeSeconds: positive(600),
-      ageBuckets: z.int().min(1).max(60).default(5),
+      maxAgeSeconds: positive(600, {
+        max: 7 * DAY,
+        why: 'a quantile over more than a week of data says nothing of now',
+      }),
+      ageBuckets: atLeast(1, 5, { max: 60, why: 'each age bucket is one more sketch per summary series' }),
       relativeAccuracy: z.number().min(0.0001).lt(0.5).default(0.01),
     }),
     endpoint: section({
@@ -724,34 +807,47 @@ export const monitoringConfigSchema = z.strictObject({
   }),
   alerts: section({
     enabled: z.boolean().default(true),
-    evaluationInterval: positive(60),
-    minDuration: nonNegative(120),
-    maxFrequency: nonNegative(3600),
-    resolveTimeout: nonNegative(300),
+    evaluationInterval: positive(60, PERIOD),
+    minDuration: nonNegative(120, ALERT_TIME),
+    maxFrequency: nonNegative(3600, {
+      max: 365 * DAY,
+      why: 'a year is already "never repeat" (Alertmanager users write 8760h for it)',
+    }),
+    resolveTimeout: nonNegative(300, ALERT_TIME),
     groupBy: z.array(z.string().min(1)).default(() => ['alertname']),
-    groupWait: nonNegative(30),
-    groupInterval: nonNegative(300),
+    groupWait: nonNegative(30, ALERT_TIME),
+    groupInterval: nonNegative(300, ALERT_TIME),
     sendResolved: z.boolean().default(true),
     inhibitFrom: z.enum(['critical', 'high', 'medium', 'low', 'info', 'none']).default('critical'),
     escalation: z
-      .strictObject({ after: nonNegative(900), channels: z.array(z.string().min(1)).default(() => []) })
+      .strictObject({
+        after: nonNegative(900, ALERT_TIME),
+        channels: z.array(z.string().min(1)).default(() => []),
+      })
       .refine((escalation) => escalation.channels.length > 0, {
         message: 'needs at least one channel in "channels"',
       })
       .optional(),
-    delivery: section({ timeout: positive(10), retries: atLeast(0, 3) }),
+    delivery: section({
+      timeout: positive(10, ATTEMPT),
+      retries: atLeast(0, 3, {
+        max: 100,
+        why: 'a receiver that fails a hundred attempts is down, not flaky',
+      }),
+    }),
     rules: z
       .array(
         z.strictObject({
           name: z.string().min(1),
           metricName: z.string().min(1),
           condition: z.string().min(1).optional(),
+          // Any finite number: it is only compared with.
           threshold: z.number().optional(),
           severity: z.string().min(1).optional(),
           description: z.string().optional(),
-          evaluationPeriod: z.number().gt(0).optional(),
-          minDuration: z.number().min(0).optional(),
-          keepFiringFor: z.number().min(0).optional(),
+          evaluationPeriod: z.number().gt(0).max(ALERT_TIME.max, ALERT_TIME.why).optional(),
+          minDuration: z.number().min(0).max(ALERT_TIME.max, ALERT_TIME.why).optional(),
+          keepFiringFor: z.number().min(0).max(ALERT_TIME.max, ALERT_TIME.why).optional(),
           aggregation: z.string().min(1).optional(),
           labels: z.record(z.string(), z.string()).optional(),
           annotations: z.record(z.string(), z.string()).optional(),
@@ -770,11 +866,23 @@ export const monitoringConfigSchema = z.strictObject({
   }),
   logs: section({
     enabled: z.boolean().default(true),
-    maxEntries: atLeast(1, 1_000_000),
-    retentionDays: positive(30),
-    processingQueueSize: atLeast(1, 10_000),
-    cleanupInterval: positive(3600),
-    maxMessageBytes: atLeast(64, 65_536),
+    maxEntries: atLeast(1, 1_000_000, {
+      max: 10_000_000,
+      why: 'each entry keeps ~127 bytes plus its text; more would exhaust memory',
+    }),
+    retentionDays: positive(30, {
+      max: 3650,
+      why: 'more than ten years is a typo; the store is bounded by max_entries either way',
+    }),
+    processingQueueSize: atLeast(1, 10_000, {
+      max: 1_000_000,
+      why: 'each queued line is held in memory until exported; more would exhaust memory',
+    }),
+    cleanupInterval: positive(3600, PERIOD),
+    maxMessageBytes: atLeast(64, 65_536, {
+      max: 1_048_576,
+      why: 'a longer message is a dump, not a log line, and max_entries of them must fit in memory',
+    }),
     sampling: section({
       ratio: z.number().min(0).max(1).default(1),
       levels: z
@@ -812,9 +920,12 @@ export const monitoringConfigSchema = z.strictObject({
       headers: stringRecord(),
       protocol: z.enum(['http/protobuf', 'http/json']).optional(),
       compression: z.enum(['gzip', 'none']).optional(),
-      exportIntervalMillis: atLeast(1, 1000),
+      exportIntervalMillis: atLeast(1, 1000, { max: PERIOD.max * 1000, why: PERIOD.why }),
     }),
-    searchTimeBudgetMs: atLeast(1, 2000),
+    searchTimeBudgetMs: atLeast(1, 2000, {
+      max: 60_000,
+      why: 'a search runs within one request, which clients and proxies give up on long before',
+    }),
   }),
   exporters: section({
     prometheus: section({
@@ -860,8 +971,8 @@ export const monitoringConfigSchema = z.strictObject({
       protocol: z.enum(['http/protobuf', 'http/json']).optional(),
       headers: stringRecord(),
       compression: z.enum(['gzip', 'none']).optional(),
-      interval: positive(60),
-      timeout: positive(10),
+      interval: positive(60, PERIOD),
+      timeout: positive(10, ATTEMPT),
     }),
   }),
 });

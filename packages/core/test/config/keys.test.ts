@@ -1,6 +1,13 @@
 // snake_case and camelCase spellings of the option keys, and errors that quote the user's spelling.
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
+import {
+  describeValue,
+  formatPath,
+  isSecretKey,
+  isSecretPath,
+  maskUrlCredentials,
+} from '../../src/config/keys.js';
 import { errorOf } from './support.js';
 
 describe('key spellings', () => {
@@ -160,5 +167,85 @@ describe('unknown keys', () => {
       'metrics.max_metrics',
     ]);
     expect(error.issues[1]?.message).toContain('did you mean "cardinality_limit"?');
+  });
+});
+
+describe('long keys', () => {
+  it('are cut in the message and the path, and get no suggestion (a typo is not 10,000 characters long)', () => {
+    const key = `port${'x'.repeat(10_000)}`;
+    const error = errorOf(() => parseConfig({ dashboard: { [key]: 1 } }));
+    expect(error.issues[0]?.path).toBe(`dashboard["port${'x'.repeat(33)}..."]`);
+    expect(error.issues[0]?.message).toMatch(/^unknown key "portx{33}\.\.\." \(known keys: /);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('keep short paths as they were', () => {
+    expect(formatPath(['resource_attributes', 'service.name'])).toBe('resource_attributes["service.name"]');
+    expect(formatPath(['metrics', 'histogram_buckets', 3])).toBe('metrics.histogram_buckets[3]');
+  });
+});
+
+describe('secrets in messages', () => {
+  it.each([
+    'password',
+    'smtp_password',
+    'passphrase',
+    'token',
+    'bearerToken',
+    'secret',
+    'client_secret',
+    'api_key',
+    'apiKey',
+    'Authorization',
+    'credentials',
+    'private_key',
+    'cookie',
+  ])('%s is a secret key', (key) => {
+    expect(isSecretKey(key)).toBe(true);
+  });
+
+  it.each(['username', 'url', 'host', 'port', 'keys', 'key_file', 'censor', 'auth', 'allowUnauthenticated'])(
+    '%s is not',
+    (key) => {
+      expect(isSecretKey(key)).toBe(false);
+    },
+  );
+
+  it('covers every value under a secret key or in a headers map', () => {
+    expect(isSecretPath(['exporters', 'influxdb', 'password'])).toBe(true);
+    expect(isSecretPath(['logs', 'otlp', 'headers', 'x-team'])).toBe(true);
+    expect(isSecretPath(['exporters', 'otlp', 'headers'])).toBe(true);
+    expect(isSecretPath(['dashboard', 'auth', 'username'])).toBe(false);
+  });
+
+  it('are described by their type only', () => {
+    expect(describeValue(12345678, ['exporters', 'influxdb', 'password'])).toBe('a number');
+    expect(describeValue('hunter2', ['dashboard', 'auth', 'token'])).toBe('a string');
+    expect(describeValue(['a'], ['logs', 'otlp', 'headers', 'x'])).toBe('a list');
+    expect(describeValue(12345678, ['dashboard', 'port'])).toBe('12345678');
+  });
+
+  it('show a URL with its userinfo and query values masked', () => {
+    expect(maskUrlCredentials('http://user:hunter2@host:9091/base?token=abc&x=1')).toBe(
+      'http://REDACTED@host:9091/base?token=REDACTED&x=REDACTED',
+    );
+    expect(maskUrlCredentials('http://localhost:9091')).toBe('http://localhost:9091');
+    // Not a URL at all, masked by its shape.
+    expect(maskUrlCredentials('http//user:hunter2@host?token=abc')).toBe(
+      'http//REDACTED@host?token=REDACTED',
+    );
+    expect(maskUrlCredentials('user:hunter2@host/x@y')).toBe('REDACTED@y');
+    expect(maskUrlCredentials('ftp://u:hunter2@[::1/x?k=v')).toBe('ftp://REDACTED@[::1/x?k=REDACTED');
+    expect(describeValue('ftp://u:hunter2@db/?token=abc', ['exporters', 'influxdb', 'url'])).toBe(
+      '"ftp://REDACTED@db/?token=REDACTED"',
+    );
+  });
+
+  it('never appear when both spellings of a secret disagree', () => {
+    const error = errorOf(() =>
+      parseConfig({ exporters: { elasticsearch: { api_key: 'first-S3cret', apiKey: 'second-S3cret' } } }),
+    );
+    expect(error.issues[0]?.message).toContain('(a string and a string)');
+    expect(error.message).not.toMatch(/S3cret/);
   });
 });

@@ -122,6 +122,43 @@ describe('YAML files', () => {
     expect(error.issues[0]?.origin).toMatch(new RegExp(`^${escapeRegExp(file)}:3:\\d+$`));
   });
 
+  it('that are not a monitoring configuration are said to be so, quoting none of their keys', () => {
+    const file = yamlFile('user_one: x\nuser_two: y\n');
+    const error = errorOf(() => loadConfig({ file, env: {} }));
+    expect(error.issues).toEqual([
+      {
+        path: '',
+        source: 'file',
+        origin: file,
+        message:
+          'not a monitoring configuration: none of its 2 top-level keys is a configuration option (such as dashboard, metrics, alerts, logs or exporters, optionally under monitoring:)',
+      },
+    ]);
+    expect(error.message).not.toContain('user_one');
+  });
+
+  it('that are one with a typo still name the unknown key', () => {
+    const file = yamlFile('dashboard:\n  port: 1\nmetrix: {}\n');
+    expect(errorOf(() => loadConfig({ file, env: {} })).issues[0]?.message).toContain(
+      'unknown key "metrix" — did you mean "metrics"?',
+    );
+  });
+
+  it('report a non-mapping under monitoring: by its type', () => {
+    const file = yamlFile('monitoring: [a, b]\n');
+    expect(errorOf(() => loadConfig({ file, env: {} })).issues[0]?.message).toBe(
+      'expected a mapping of configuration options under monitoring:, got a list',
+    );
+  });
+
+  it('report at most 100 problems of one file, and count the rest', () => {
+    const lines = Array.from({ length: 150 }, (_, i) => `  unknown_${i}: 1`);
+    const file = yamlFile(`dashboard:\n${lines.join('\n')}\n`);
+    const error = errorOf(() => loadConfig({ file, env: {} }));
+    expect(error.issues).toHaveLength(101);
+    expect(error.issues[100]?.message).toBe('and 50 more problems');
+  });
+
   it('report a missing file with its path and who named it', () => {
     const file = join(directory, 'does-not-exist.yaml');
     const fromOption = errorOf(() => loadConfig({ file, env: {} }));
@@ -133,10 +170,10 @@ describe('YAML files', () => {
     expect(fromEnv.issues[0]?.message).toContain('DATALINEAGE_CONFIG_FILE');
   });
 
-  it('report an unreadable path', () => {
+  it('report a path that is not a regular file', () => {
     const error = errorOf(() => loadConfig({ file: directory, env: {} }));
     expect(error.issues[0]).toMatchObject({ source: 'file', origin: directory });
-    expect(error.issues[0]?.message).toContain('cannot read the file (EISDIR)');
+    expect(error.issues[0]?.message).toBe('is a directory, not a regular file; it was named by options.file');
   });
 
   it('report invalid values with the line that holds them, in the file’s spelling', () => {

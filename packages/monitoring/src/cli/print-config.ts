@@ -1,7 +1,7 @@
 // `print-config`: the effective configuration (defaults, the file, the environment) as YAML in
 // the file's own spelling (snake_case keys), every secret masked — so it can be shown in a
 // ticket, and loaded again as a file.
-import { type MonitoringConfig, maskUrl } from '@datalineage/core';
+import { isSecretKey, type MonitoringConfig, maskUrl, maskUrlCredentials } from '@datalineage/core';
 import { stringify } from 'yaml';
 
 /** Keys whose values are data (label names, header names), not configuration keys to re-spell. */
@@ -15,9 +15,6 @@ const RECORD_KEYS: ReadonlySet<string> = new Set([
   'tags',
 ]);
 
-/** Keys whose values are secrets, whatever their nesting. */
-const SECRET = /pass(word)?|token|secret|api_?key|authorization|credential/i;
-
 /** Keys whose values are URLs, which carry credentials in their userinfo or query. */
 const URL_KEY = /^url$|Url$/;
 
@@ -26,26 +23,13 @@ const URL_KEY = /^url$|Url$/;
  * (Slack's and most webhooks' credential is the path itself), as the channels' own status does.
  */
 function maskUrlValue(url: string, inChannel: boolean): string {
-  if (inChannel) return maskUrl(url);
-  try {
-    const parsed = new URL(url);
-    // Nothing to hide: printed as written (URL's href would add a trailing slash to a bare host).
-    if (parsed.username === '' && parsed.password === '' && parsed.search === '') return url;
-    if (parsed.username !== '' || parsed.password !== '') {
-      parsed.username = 'REDACTED';
-      parsed.password = '';
-    }
-    for (const name of [...parsed.searchParams.keys()]) parsed.searchParams.set(name, 'REDACTED');
-    return parsed.href;
-  } catch {
-    return '[REDACTED]';
-  }
+  return inChannel ? maskUrl(url) : maskUrlCredentials(url);
 }
 
 const snake = (key: string): string => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 function mask(value: unknown, key: string | undefined, inRecord: boolean, inChannel = false): unknown {
-  if (key !== undefined && SECRET.test(key) && (typeof value === 'string' || typeof value === 'number')) {
+  if (key !== undefined && isSecretKey(key) && (typeof value === 'string' || typeof value === 'number')) {
     return '[REDACTED]';
   }
   if (key !== undefined && URL_KEY.test(key) && typeof value === 'string') {
