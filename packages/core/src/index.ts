@@ -79,6 +79,7 @@ export {
   type OtlpExporterConfig,
   type PrometheusExporterConfig,
   parseConfig,
+  readYamlFile,
 } from './config/index.js';
 export {
   type CircuitBreakerLike,

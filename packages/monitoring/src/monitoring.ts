@@ -197,6 +197,8 @@ export class MonitoringSystem {
       retentionDays: logs.retentionDays,
       cleanupInterval: logs.cleanupInterval,
       maxMessageBytes: logs.maxMessageBytes,
+      maxAttributeValueBytes: logs.maxAttributeValueBytes,
+      maxAttributeBytes: logs.maxAttributeBytes,
       sampling: logs.sampling,
       redaction: logs.redaction,
       searchTimeBudgetMs: logs.searchTimeBudgetMs,

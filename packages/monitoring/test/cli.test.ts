@@ -10,7 +10,7 @@ import { isSecretKey } from '@datalineage/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../src/cli/main.js';
-import { expandValues } from '../src/cli/test-rules.js';
+import { expandValues, runRuleTests } from '../src/cli/test-rules.js';
 import { loadConfig } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dlm-cli-'));
@@ -233,5 +233,25 @@ describe('the executable', () => {
     });
     expect(failing.status).toBe(1);
     expect(failing.stderr).toMatch(/no\/such\/file\.yaml/);
+  });
+});
+
+describe("test-rules reads its file with the configuration file's bounds", () => {
+  it('refuses a device and an alias bomb at once, quoting nothing of them', () => {
+    const started = performance.now();
+    expect(() => runRuleTests('/dev/zero')).toThrow(/\/dev\/zero: is a .* not a regular file/);
+    const dir = mkdtempSync(join(tmpdir(), 'dlm-rules-'));
+    const bomb = join(dir, 'bomb.yaml');
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    writeFileSync(bomb, `${levels.join('\n')}\ntests: []\n`);
+    expect(() => runRuleTests(bomb)).toThrow(new RegExp(bomb.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    expect(() => runRuleTests(bomb)).not.toThrow(/lol/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    rmSync(dir, { recursive: true });
   });
 });

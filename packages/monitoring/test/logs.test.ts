@@ -112,4 +112,24 @@ describe('logs through the facade', () => {
     expect(receiver.logs).toHaveLength(0);
     expect(m.getMonitoringStatus().logAggregator.enabled).toBe(false);
   });
+
+  it('cuts extraData to logs.max_attribute_value_bytes and max_attribute_bytes, in the store and the export', async () => {
+    const m = system({ max_attribute_value_bytes: 100, max_attribute_bytes: 1000 });
+    await m.start();
+    m.logAggregator.addLog({
+      message: 'wide',
+      extraData: {
+        long: 'x'.repeat(500),
+        ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'y'.repeat(50)])),
+      },
+    });
+    await m.stop();
+    const [entry] = m.logAggregator.searchLogs().entries;
+    expect(Buffer.byteLength(entry?.extraData.long as string)).toBeLessThanOrEqual(100);
+    expect(JSON.stringify(entry?.extraData).length).toBeLessThan(1200);
+    expect(entry?.extraData['…']).toMatch(/more keys left out/);
+    expect(m.getMonitoringStatus().logAggregator.attributesTruncated).toBe(1);
+    const exported = receiver.logs.find((log) => log.body === 'wide');
+    expect(Buffer.byteLength(String(exported?.attributes.long))).toBeLessThanOrEqual(100);
+  });
 });

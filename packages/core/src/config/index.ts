@@ -5,7 +5,7 @@ export type { ConfigIssue, ConfigSource } from './errors.js';
 export { ConfigError } from './errors.js';
 export { isSecretKey, maskUrlCredentials } from './keys.js';
 export type { LoadConfigOptions } from './load.js';
-export { loadConfig, parseConfig } from './load.js';
+export { loadConfig, parseConfig, readYamlFile } from './load.js';
 export type {
   AlertRuleConfig,
   AlertsConfig,

@@ -179,23 +179,41 @@ interface FileLayer {
 /** Problems reported of one file at most; the rest are counted. */
 const MAX_FILE_ISSUES = 100;
 
-function readFileLayer(path: string, namedBy: string): FileLayer {
-  const read = readConfigText(path);
-  if ('problem' in read) {
-    return { value: undefined, issues: [fileIssue(path, `${read.problem}; it was named by ${namedBy}`)] };
+/**
+ * Reads a YAML file with the configuration file's bounds (a regular file of at most 1 MiB, YAML
+ * within the limits of yaml.ts), for the SDK's tools that read other YAML files (the CLI's rule
+ * tests). @throws Error listing the file's problems (with line and column), none of its content.
+ */
+export function readYamlFile(path: string): unknown {
+  const read = readYamlLayer(path, path);
+  if ('issues' in read) {
+    throw new Error(read.issues.map((issue) => `${issue.origin ?? path}: ${issue.message}`).join('\n'));
   }
+  return read.value;
+}
 
+/** The file's YAML, parsed within bounds, or its problems as configuration issues. */
+function readYamlLayer(
+  path: string,
+  namedBy: string,
+): { issues: ConfigIssue[] } | Extract<ReturnType<typeof parseConfigYaml>, { document: unknown }> {
+  const read = readConfigText(path);
+  if ('problem' in read) return { issues: [fileIssue(path, `${read.problem}; it was named by ${namedBy}`)] };
   const parsed = parseConfigYaml(read.text);
-  if ('problems' in parsed) {
-    const issues = parsed.problems.slice(0, MAX_FILE_ISSUES).map((problem) => {
-      if (problem.offset === undefined) return fileIssue(path, problem.message);
-      const { line, col } = parsed.lines.linePos(problem.offset);
-      return fileIssue(`${path}:${line}:${col}`, problem.message);
-    });
-    const left = parsed.problems.length - issues.length;
-    if (left > 0) issues.push(fileIssue(path, `and ${left} more YAML problems`));
-    return { value: undefined, issues };
-  }
+  if (!('problems' in parsed)) return parsed;
+  const issues = parsed.problems.slice(0, MAX_FILE_ISSUES).map((problem) => {
+    if (problem.offset === undefined) return fileIssue(path, problem.message);
+    const { line, col } = parsed.lines.linePos(problem.offset);
+    return fileIssue(`${path}:${line}:${col}`, problem.message);
+  });
+  const left = parsed.problems.length - issues.length;
+  if (left > 0) issues.push(fileIssue(path, `and ${left} more YAML problems`));
+  return { issues };
+}
+
+function readFileLayer(path: string, namedBy: string): FileLayer {
+  const parsed = readYamlLayer(path, namedBy);
+  if ('issues' in parsed) return { value: undefined, issues: parsed.issues };
 
   const { document, lines } = parsed;
   let root: unknown = parsed.value ?? {};

@@ -334,6 +334,19 @@ export interface LogsConfig {
    * @default 65536
    */
   readonly maxMessageBytes: number;
+  /**
+   * Longest string value in a line's extraData, at any depth, in UTF-8 bytes (64 to 1048576);
+   * longer ones are cut with a marker and counted.
+   * @default 16384
+   */
+  readonly maxAttributeValueBytes: number;
+  /**
+   * Most a line's extraData may weigh as a whole, in UTF-8 bytes (256 to 16777216): keys, strings
+   * and 8 bytes for any other value. Keys past it (or past 128 keys) are left out, a `…` key says
+   * how many, and the line is counted.
+   * @default 65536
+   */
+  readonly maxAttributeBytes: number;
   /** Keep only a share of records below ERROR (ERROR and CRITICAL are always kept). */
   readonly sampling: LogSamplingConfig;
   /** Secrets replaced before storage and export. */
@@ -882,6 +895,14 @@ export const monitoringConfigSchema = z.strictObject({
     maxMessageBytes: atLeast(64, 65_536, {
       max: 1_048_576,
       why: 'a longer message is a dump, not a log line, and max_entries of them must fit in memory',
+    }),
+    maxAttributeValueBytes: atLeast(64, 16_384, {
+      max: 1_048_576,
+      why: 'a longer value is a dump, not a field, and max_entries lines of them must fit in memory',
+    }),
+    maxAttributeBytes: atLeast(256, 65_536, {
+      max: 16_777_216,
+      why: "a line's fields are kept with it, and max_entries lines of them must fit in memory",
     }),
     sampling: section({
       ratio: z.number().min(0).max(1).default(1),

@@ -19,6 +19,8 @@ export interface StoredRecord {
 }
 
 const SEGMENT = 16_384;
+/** The largest store: each entry keeps ~120 bytes beyond its text, and the columns are allocated as it fills. */
+const MAX_CAPACITY = 10_000_000;
 
 /** One block of columns; allocated when the ring first reaches it. */
 class Segment {
@@ -99,8 +101,10 @@ export class LogStore {
   onEvict: (reason: EvictionReason, count: number) => void = () => {};
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`maxEntries must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
+      throw new RangeError(
+        `maxEntries must be an integer from 1 to ${MAX_CAPACITY} (each entry keeps ~120 bytes plus its text), got ${capacity}`,
+      );
     }
     const count = Math.ceil(capacity / SEGMENT);
     // Even segments just large enough: capacity 16,385 takes two of 8,193, not two of 16,384.

@@ -104,6 +104,8 @@ const BOUNDS: Readonly<Record<string, number>> = {
   'logs.processingQueueSize': 1_000_000,
   'logs.cleanupInterval': 86_400,
   'logs.maxMessageBytes': 1_048_576,
+  'logs.maxAttributeValueBytes': 1_048_576,
+  'logs.maxAttributeBytes': 16_777_216,
   'logs.sampling.ratio': 1,
   'logs.sampling.levels.DEBUG': 1,
   'logs.sampling.levels.INFO': 1,

@@ -78,7 +78,7 @@ export function resolveSettings(kind: string, settings: ExportSettings): Resolve
     intervalMs: number('interval', 15, false, 0.001, 86_400) * 1000,
     batchSize: number('batchSize', 5000, true, 1, 1_000_000),
     timeoutMs: number('timeout', 10, false, 0.001, 3600) * 1000,
-    maxQueueSize: number('maxQueueSize', 100_000, true, 1, 100_000_000),
+    maxQueueSize: number('maxQueueSize', 100_000, true, 1, 10_000_000),
     backoffMs,
     maxBackoffMs,
     maxRetryAfterMs: number('maxRetryAfterMs', 300_000, false, 0, 86_400_000),

@@ -18,10 +18,8 @@
 //         - eval_time: 60
 //           alertname: high_error_rate
 //           exp_state: pending            # or: every instance (matching exp_labels, if given) is in this state
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AlertRule, loadConfig, type TestSample, testRule } from '@datalineage/core';
-import { parse } from 'yaml';
+import { AlertRule, loadConfig, readYamlFile, type TestSample, testRule } from '@datalineage/core';
 
 interface SeriesSpec {
   metric?: string;
@@ -115,7 +113,8 @@ function rulesOf(
 
 /** Runs every test of a rule-test file. @throws Error for a file that cannot be read or a bad rule */
 export function runRuleTests(file: string): RuleTestReport {
-  const document = (parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
+  // Read with the configuration file's bounds: a FIFO, /dev/zero or an alias bomb fails at once.
+  const document = (readYamlFile(file) ?? {}) as Record<string, unknown>;
   const { rules, resolveTimeout } = rulesOf(file, document);
   const tests = (Array.isArray(document.tests) ? document.tests : []) as RuleTest[];
   if (tests.length === 0) throw new Error(`${file}: no tests (a "tests:" list is expected)`);
