@@ -159,7 +159,7 @@ function extraDataCopy(
 ): { attributes: Record<string, unknown> | undefined; fits: boolean } {
   if (extra === undefined || extra === null || typeof extra !== 'object') return NONE;
   const object = extra as Record<string, unknown>;
-  if (Object.getPrototypeOf(object) === Object.prototype && fitsFlat(object, limits) && !reservedIn(object)) {
+  if (Object.getPrototypeOf(object) === Object.prototype && fitsFlat(object, limits, RESERVED_ATTRIBUTES)) {
     for (const _ in object) return { attributes: { ...object }, fits: true };
     return NONE;
   }
@@ -180,11 +180,6 @@ function extraDataCopy(
 }
 
 const NONE = { attributes: undefined, fits: true } as const;
-
-function reservedIn(object: Readonly<Record<string, unknown>>): boolean {
-  for (const key in object) if (RESERVED_ATTRIBUTES.has(key)) return true;
-  return false;
-}
 
 /** The given W3C ids when both are valid hex of the right length, lower-cased. */
 function spanOf(traceId: string, spanId: unknown): InputEntry['span'] {

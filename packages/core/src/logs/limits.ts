@@ -44,11 +44,16 @@ export function boundName(name: string): string {
  * True when extraData is flat and certainly fits: at most MAX_ATTRIBUTE_KEYS keys of strings,
  * numbers and booleans whose worst-case size (3 bytes a character) is within the limits.
  */
-export function fitsFlat(attributes: Readonly<Record<string, unknown>>, limits: AttributeLimits): boolean {
+export function fitsFlat(
+  attributes: Readonly<Record<string, unknown>>,
+  limits: AttributeLimits,
+  /** Keys that make the answer false too (the aggregator's own), checked in the same pass. */
+  reserved?: ReadonlySet<string>,
+): boolean {
   let keys = 0;
   let units = 0;
   for (const key in attributes) {
-    if (++keys > MAX_ATTRIBUTE_KEYS) return false;
+    if (++keys > MAX_ATTRIBUTE_KEYS || reserved?.has(key) === true) return false;
     const value = attributes[key];
     if (typeof value === 'string') {
       if (value.length * 3 > limits.valueBytes) return false;
