@@ -83,5 +83,7 @@ describe('case 7: the login limiter', () => {
     expect(await get(url, '/api/status', PASSWORD)).toBe(200);
     // A new address is refused meanwhile, even with the right password: the limit is on guesses.
     expect(await get(url, '/api/status', PASSWORD, '127.0.9.9')).toBe(429);
+    // Every failure and every refusal is counted (in getMonitoringStatus().dashboard.logins).
+    expect(server.logins()).toEqual({ failed: 12 + checked, refused: refused + 1 });
   });
 });

@@ -72,6 +72,8 @@ export interface DashboardApp {
   readonly events: EventStreams;
   /** Log searches running now, and refused because too many were. */
   readonly searches: SearchGate;
+  /** Failed logins, and requests the login limiter refused unchecked. */
+  readonly logins: () => { failed: number; refused: number };
 }
 
 /** Paths that need no credentials: probes, and in bearer mode the page's static files. */
@@ -91,6 +93,7 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
   const mode = authMode(options.auth);
   const csrf = new CsrfTokens();
   const assets = options.assets ?? loadAssets();
+  const limiter = new LoginLimiter(options.loginLimits, now);
   const app = new Hono<{ Variables: { principal: string } }>();
 
   app.onError((error, c) => {
@@ -124,7 +127,7 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
       auth: options.auth,
       open: openPaths(mode),
       clientOf: options.clientOf ?? (() => 'unknown'),
-      limiter: new LoginLimiter(options.loginLimits, now),
+      limiter,
     }),
   );
   app.use('/api/*', async (c, next) => {
@@ -187,5 +190,5 @@ export function createDashboard(options: DashboardAppOptions): DashboardApp {
   });
   app.get('/favicon.ico', (c) => c.redirect('/assets/favicon.svg', 301));
 
-  return { app: api, events, searches };
+  return { app: api, events, searches, logins: () => limiter.stats() };
 }

@@ -43,6 +43,8 @@ export interface DashboardServer {
   stats(): ConnectionStats;
   /** Log searches running now, and refused since start because too many ran at once. */
   searches(): { running: number; refused: number };
+  /** Failed logins, and requests the login limiter refused unchecked, since start. */
+  logins(): { failed: number; refused: number };
 }
 
 /** Thrown at start for a dashboard that must not run as configured; the message says how to fix it. */
@@ -87,7 +89,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       );
     }
   }
-  const { app, events, searches } = createDashboard({
+  const { app, events, searches, logins } = createDashboard({
     ...options,
     https: tls !== undefined,
     // Without authentication on loopback, answer only to the names this server is reached by.
@@ -151,5 +153,6 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     },
     stats: () => guard.stats(),
     searches: () => ({ running: searches.running(), refused: searches.refused() }),
+    logins,
   };
 }

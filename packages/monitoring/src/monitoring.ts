@@ -370,7 +370,11 @@ export class MonitoringSystem {
         url: this.dashboardServer?.url,
         ...(this.dashboardServer === undefined
           ? {}
-          : { connections: this.dashboardServer.stats(), searches: this.dashboardServer.searches() }),
+          : {
+              connections: this.dashboardServer.stats(),
+              searches: this.dashboardServer.searches(),
+              logins: this.dashboardServer.logins(),
+            }),
       },
       metricsEndpoint: {
         enabled: this.config.metrics.endpoint.enabled,

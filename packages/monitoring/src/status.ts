@@ -21,6 +21,8 @@ export interface ServerStatus {
   connections?: ConnectionStats;
   /** The dashboard's log searches while it runs: running now, and refused (too many at once) since it started. */
   searches?: ReturnType<DashboardServer['searches']>;
+  /** The dashboard's failed logins, and requests its login limiter refused unchecked, since it started. */
+  logins?: ReturnType<DashboardServer['logins']>;
 }
 
 export interface MonitoringStatus {

@@ -73,6 +73,8 @@ export class LoginLimiter {
   private readonly globalFailures: number[] = [];
   /** Trusted addresses → when their trust ends. */
   private readonly trusted = new Map<string, number>();
+  private failedTotal = 0;
+  private refusedTotal = 0;
 
   constructor(
     limits: LoginLimits = {},
@@ -86,8 +88,19 @@ export class LoginLimiter {
     this.maxClients = limits.maxClients ?? 10_000;
   }
 
-  /** Whether `client`'s credentials may be checked now. */
+  /** Failed logins and requests refused unchecked, since the limiter was made. */
+  stats(): { failed: number; refused: number } {
+    return { failed: this.failedTotal, refused: this.refusedTotal };
+  }
+
+  /** Whether `client`'s credentials may be checked now; a refusal is counted. */
   admit(client: string): Admission {
+    const admission = this.decide(client);
+    if (!admission.check) this.refusedTotal++;
+    return admission;
+  }
+
+  private decide(client: string): Admission {
     if (this.isTrusted(client)) return { check: true };
     const since = this.now() - this.windowMs;
     const own = this.recent(client, since);
@@ -107,6 +120,7 @@ export class LoginLimiter {
 
   /** Counts a failed attempt; returns how long its answer should wait, in milliseconds. */
   fail(client: string): number {
+    this.failedTotal++;
     const now = this.now();
     const times = this.recent(client, now - this.windowMs);
     times.push(now);
