@@ -6,14 +6,16 @@
 // store and the same exports. Search and analysis read the store.
 import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
+import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { diagnostics } from '../internal/diag.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import { countOverTime, errorRate, topLoggers } from './analysis.js';
-import { exportAttributes, type InputEntry, InputReader, safeString } from './entry.js';
+import { exportAttributes, type InputEntry, InputReader, printable } from './entry.js';
 import { LogFilter, type LogFilterOptions } from './filter.js';
 import { levelName } from './levels.js';
+import { DEFAULT_ATTRIBUTE_LIMITS } from './limits.js';
 import { minePatterns, PatternMiner, type Template } from './patterns.js';
 import { LogPipeline, type PipelineDropReason, type SamplingOptions } from './pipeline.js';
 import { Redactor, type RedactorOptions } from './redact.js';
@@ -172,8 +174,16 @@ export class LogAggregator implements LogSink {
     this.redactor = redactor?.active ? redactor : undefined;
     const maxMessageBytes = options.maxMessageBytes ?? 65_536;
     const attributeLimits = {
-      valueBytes: byteLimit(options.maxAttributeValueBytes ?? 16_384, 'maxAttributeValueBytes', 64),
-      totalBytes: byteLimit(options.maxAttributeBytes ?? 65_536, 'maxAttributeBytes', 256),
+      valueBytes: byteLimit(
+        options.maxAttributeValueBytes ?? DEFAULT_ATTRIBUTE_LIMITS.valueBytes,
+        'maxAttributeValueBytes',
+        64,
+      ),
+      totalBytes: byteLimit(
+        options.maxAttributeBytes ?? DEFAULT_ATTRIBUTE_LIMITS.totalBytes,
+        'maxAttributeBytes',
+        256,
+      ),
     };
     this.reader = new InputReader(this.redactor, this.now, {
       messageBytes: maxMessageBytes,
@@ -237,8 +247,8 @@ export class LogAggregator implements LogSink {
       this.drop('invalid_input');
       diagnostics.warnOnce(
         'DLM_LOG_INVALID_INPUT',
-        safeString(error),
-        `a log entry could not be added: ${safeString(error)}`,
+        printable(error),
+        `a log entry could not be added: ${printable(error)}`,
       );
       return;
     }
@@ -252,10 +262,10 @@ export class LogAggregator implements LogSink {
    */
   private readonly emit = (entry: InputEntry): void => {
     const scope = this.scopeOf(entry.loggerName);
-    const time = hrTime(entry.timestamp);
+    const time = millisToHrTime(entry.timestamp);
     scope.logger.emit({
       timestamp: time,
-      observedTimestamp: entry.timed ? hrTime(Date.now()) : time,
+      observedTimestamp: entry.timed ? millisToHrTime(Date.now()) : time,
       severityNumber: entry.level,
       severityText: levelName(entry.level),
       body: entry.message,
@@ -375,7 +385,7 @@ export class LogAggregator implements LogSink {
         return result;
       }
       cursor = page.nextCursor;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToLoop();
     }
   }
 
@@ -454,7 +464,7 @@ export class LogAggregator implements LogSink {
       for (const entry of page.entries) miner.add(entry.message, entry);
       mined += page.entries.length;
       cursor = page.nextCursor;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToLoop();
     } while (cursor !== undefined && mined < max && performance.now() - started < budget);
     return miner.templates({ limit: options.limit ?? 50 });
   }
@@ -566,18 +576,16 @@ function byteLimit(value: number, what: string, min: number): number {
   return value;
 }
 
+/** Lets the event loop run what is waiting (a scrape, another request) before going on. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function filterOptions(filter: LogFilter | LogFilterOptions | undefined): LogFilterOptions {
   if (filter === undefined) return {};
   if (filter instanceof LogFilter)
     throw new TypeError('errorRate takes filter options, not a LogFilter, so it can add the time range');
   return filter;
-}
-
-/** Epoch milliseconds as OpenTelemetry's HrTime, computed here so it need not read the clock again. */
-function hrTime(ms: number): [number, number] {
-  const seconds = Math.floor(ms / 1000);
-  const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return nanos < 1e9 ? [seconds, nanos] : [seconds + 1, nanos - 1e9];
 }
 
 /** A context carrying a span given with the line. */

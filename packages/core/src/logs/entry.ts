@@ -17,7 +17,7 @@ import {
 import type { Redactor } from './redact.js';
 import { RESERVED_ATTRIBUTES } from './search.js';
 import type { StoredRecord } from './store.js';
-import { errorInfo, messageText, plainValue, setOwn, truncateUtf8 } from './stringify.js';
+import { errorInfo, messageText, plainValue, safeString, setOwn, truncateUtf8 } from './stringify.js';
 import { type LogError, type LogInput, LogLevel, LogSource } from './types.js';
 
 const LEVELS: ReadonlySet<unknown> = new Set(Object.values(LogLevel));
@@ -96,8 +96,8 @@ export class InputReader {
       this.invalidLevels++;
       diagnostics.warnOnce(
         'DLM_LOG_INVALID_LEVEL',
-        safeString(raw),
-        `log level ${JSON.stringify(safeString(raw))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
+        printable(raw),
+        `log level ${JSON.stringify(printable(raw))} is not a level; logged as INFO. Use LogLevel.DEBUG … LogLevel.CRITICAL.`,
       );
     }
     return level;
@@ -110,7 +110,7 @@ export class InputReader {
     diagnostics.warnOnce(
       'DLM_LOG_INVALID_TIMESTAMP',
       'timestamp',
-      `log timestamp ${safeString(given)} is not a time; the entry is stamped with the current time. Pass epoch milliseconds or a valid Date.`,
+      `log timestamp ${printable(given)} is not a time; the entry is stamped with the current time. Pass epoch milliseconds or a valid Date.`,
     );
     return this.now();
   }
@@ -254,11 +254,7 @@ export function recordEntry(record: ReadableLogRecord, maxMessageBytes: number):
   };
 }
 
-/** String() that cannot throw (a null-prototype object or a Proxy can make it). */
-export function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return '[unprintable]';
-  }
+/** A value as text for a diagnostic message, never throwing. */
+export function printable(value: unknown): string {
+  return safeString(value, '[unprintable]');
 }

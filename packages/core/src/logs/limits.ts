@@ -13,6 +13,12 @@ export interface AttributeLimits {
   readonly totalBytes: number;
 }
 
+/** The defaults (`logs.max_attribute_value_bytes`, `logs.max_attribute_bytes`). */
+export const DEFAULT_ATTRIBUTE_LIMITS: AttributeLimits = Object.freeze({
+  valueBytes: 16_384,
+  totalBytes: 65_536,
+});
+
 /** Keys kept per line (OpenTelemetry's default attribute count limit). */
 export const MAX_ATTRIBUTE_KEYS = 128;
 /** Logger names, sources and trace ids are cut to this many characters. */

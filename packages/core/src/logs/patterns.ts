@@ -4,6 +4,7 @@
 // memory. Variable parts are masked first (numbers, ids, addresses), then a fixed-depth tree keyed
 // by token count and leading tokens narrows each message to a few candidate clusters.
 import { levelName, toLogLevel } from './levels.js';
+import { safeString } from './stringify.js';
 
 /** A regular expression whose matches are replaced by `token` before a message is tokenized. */
 export interface Masker {
@@ -414,14 +415,6 @@ export class PatternMiner {
     if (this.newest === undefined) this.oldest = cluster;
     else this.newest.newer = cluster;
     this.newest = cluster;
-  }
-}
-
-function safeString(value: unknown): string {
-  try {
-    return String(value);
-  } catch {
-    return '';
   }
 }
 

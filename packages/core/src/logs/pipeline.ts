@@ -11,9 +11,15 @@ import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { diagnostics } from '../internal/diag.js';
 import { operationStorage } from '../operations/context.js';
-import { type InputEntry, recordEntry, safeString } from './entry.js';
+import { type InputEntry, printable, recordEntry } from './entry.js';
 import { levelOf } from './levels.js';
-import { type AttributeLimits, boundAttributes, fitsFlat, preCut } from './limits.js';
+import {
+  type AttributeLimits,
+  boundAttributes,
+  DEFAULT_ATTRIBUTE_LIMITS,
+  fitsFlat,
+  preCut,
+} from './limits.js';
 import type { Redactor } from './redact.js';
 import type { StoredRecord } from './store.js';
 import { truncateUtf8 } from './stringify.js';
@@ -64,12 +70,6 @@ function ratioOf(value: number | undefined, what: string): number | undefined {
 }
 
 const ignore = (): void => {};
-
-/** The aggregator's defaults (`logs.max_attribute_value_bytes`, `logs.max_attribute_bytes`). */
-export const DEFAULT_ATTRIBUTE_LIMITS: AttributeLimits = Object.freeze({
-  valueBytes: 16_384,
-  totalBytes: 65_536,
-});
 
 export class LogPipeline implements LogRecordProcessor {
   private readonly exporters: LogRecordProcessor[] = [];
@@ -161,7 +161,7 @@ export class LogPipeline implements LogRecordProcessor {
       diagnostics.warnOnce(
         'DLM_LOG_EMIT_FAILED',
         'emit',
-        `OpenTelemetry failed to emit a log record (${safeString(error)}); the line is stored, its export may be lost.`,
+        `OpenTelemetry failed to emit a log record (${printable(error)}); the line is stored, its export may be lost.`,
       );
     } finally {
       // Not passed on by OpenTelemetry (a logger it disabled): stored all the same.
@@ -195,7 +195,7 @@ export class LogPipeline implements LogRecordProcessor {
       if (entry.attributes !== undefined && !fitsFlat(entry.attributes, this.attributeLimits)) {
         this.boundAttributes(entry);
       }
-      if (entry.error !== undefined) entry.error = this.truncateError(entry.error);
+      if (entry.error !== undefined) entry.error = mapErrorText(entry.error, (text) => this.truncate(text));
     } catch {
       // Never let a record through half-cleaned: a redaction failure drops it, counted.
       this.onDrop('pipeline_error');
@@ -218,7 +218,7 @@ export class LogPipeline implements LogRecordProcessor {
       // Never reached in normal operation; if it were, the line is counted rather than thrown
       // into the application's logging call.
       this.onDrop('store_error');
-      diagnostics.error('DLM_LOG_STORE_FAILED', `storing a log line failed: ${safeString(error)}`);
+      diagnostics.error('DLM_LOG_STORE_FAILED', `storing a log line failed: ${printable(error)}`);
     }
   }
 
@@ -243,10 +243,11 @@ export class LogPipeline implements LogRecordProcessor {
     );
     if (redactor !== undefined) {
       if (entry.attributes !== undefined) entry.attributes = redactor.redactValue(entry.attributes);
-      if (entry.error !== undefined) entry.error = redactError(redactor, entry.error);
+      if (entry.error !== undefined)
+        entry.error = mapErrorText(entry.error, (text) => redactor.redactText(text));
     }
     if (!entry.attributesFit) this.boundAttributes(entry);
-    if (entry.error !== undefined) entry.error = this.truncateError(entry.error);
+    if (entry.error !== undefined) entry.error = mapErrorText(entry.error, (text) => this.truncate(text));
     // Inside a monitored operation, the line says which one (unless it names one itself).
     const operation = operationStorage.getStore();
     if (operation !== undefined && entry.attributes?.operation === undefined) {
@@ -289,13 +290,6 @@ export class LogPipeline implements LogRecordProcessor {
     if (cut) this.onAttributesCut();
   }
 
-  private truncateError(error: LogError): LogError {
-    const message = this.truncate(error.message);
-    const stack = error.stack === undefined ? undefined : this.truncate(error.stack);
-    if (message === error.message && stack === error.stack) return error;
-    return stack === undefined ? { type: error.type, message } : { type: error.type, message, stack };
-  }
-
   private truncate(text: string): string {
     // A UTF-16 unit is at most 3 UTF-8 bytes: shorter texts need no counting.
     if (text.length <= this.maxMessageBytes / 3) return text;
@@ -314,9 +308,10 @@ export class LogPipeline implements LogRecordProcessor {
   }
 }
 
-function redactError(redactor: Redactor, error: LogError): LogError {
-  const message = redactor.redactText(error.message);
-  const stack = error.stack === undefined ? undefined : redactor.redactText(error.stack);
+/** An error with `map` applied to its message and stack; the same object when neither changed. */
+function mapErrorText(error: LogError, map: (text: string) => string): LogError {
+  const message = map(error.message);
+  const stack = error.stack === undefined ? undefined : map(error.stack);
   if (message === error.message && stack === error.stack) return error;
   return stack === undefined ? { type: error.type, message } : { type: error.type, message, stack };
 }

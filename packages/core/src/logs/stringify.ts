@@ -305,11 +305,12 @@ function constructorName(value: object): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
-function safeString(value: unknown): string {
+/** String() that cannot throw (a null-prototype object or a Proxy can make it throw): `fallback` then. */
+export function safeString(value: unknown, fallback = ''): string {
   try {
     return String(value);
   } catch {
-    return '';
+    return fallback;
   }
 }
 
